@@ -37,7 +37,7 @@ interface Case {
 const es = fromHex(KEYS.ES256);
 const ed = fromHex(KEYS.EdDSA);
 const key = (alg: Alg) => (alg === -7 ? es : ed);
-const name = (alg: Alg) => (alg === -7 ? "ES256" : "EdDSA") as const;
+const name = (alg: Alg): "ES256" | "EdDSA" => (alg === -7 ? "ES256" : "EdDSA");
 const cases: Case[] = [];
 
 function add(c: Omit<Case, "publicKey" | "alg" | "message"> & { message: Uint8Array; alg?: Alg }): void {
