@@ -3,6 +3,10 @@
 import { Command, CommanderError } from "commander";
 import { demoCommand } from "./demo.ts";
 import { msgCommand } from "./msg.ts";
+import { gatewayCommand } from "./gateway.ts";
+import { deviceCommand } from "./device.ts";
+import { ballotCommand } from "./ballot.ts";
+import { keyCommand } from "./key.ts";
 import { CliError } from "./errors.ts";
 
 const program = new Command("signet")
@@ -11,7 +15,7 @@ const program = new Command("signet")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [msgCommand(), demoCommand()]) program.addCommand(command);
+for (const command of [msgCommand(), demoCommand(), gatewayCommand(), deviceCommand(), ballotCommand(), keyCommand()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);
