@@ -2,7 +2,6 @@
 // from the definitions (recursive MTH, PATH, PROOF over an array of leaves),
 // against the published RFC 6962 vectors, and against broken proofs that
 // must fail with a named error.
-import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import {
@@ -16,37 +15,7 @@ import {
   verifyInclusion,
   type NodeSource,
 } from "../../gateway/ledger/tree.ts";
-
-// ——— Reference implementation (RFC 9162 §2.1), deliberately naive ———
-const sha = (...parts: Uint8Array[]): Uint8Array => {
-  const h = createHash("sha256");
-  for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
-};
-const refLeaf = (data: Uint8Array) => sha(Uint8Array.of(0), data);
-const refNode = (l: Uint8Array, r: Uint8Array) => sha(Uint8Array.of(1), l, r);
-const k = (n: number) => {
-  let p = 1;
-  while (p * 2 < n) p *= 2;
-  return p;
-};
-function MTH(D: Uint8Array[]): Uint8Array {
-  if (D.length === 0) return sha();
-  if (D.length === 1) return refLeaf(D[0]);
-  return refNode(MTH(D.slice(0, k(D.length))), MTH(D.slice(k(D.length))));
-}
-function PATH(m: number, D: Uint8Array[]): Uint8Array[] {
-  if (D.length === 1) return [];
-  const s = k(D.length);
-  return m < s ? [...PATH(m, D.slice(0, s)), MTH(D.slice(s))] : [...PATH(m - s, D.slice(s)), MTH(D.slice(0, s))];
-}
-function SUBPROOF(m: number, D: Uint8Array[], b: boolean): Uint8Array[] {
-  const n = D.length;
-  if (m === n) return b ? [] : [MTH(D)];
-  const s = k(n);
-  return m <= s ? [...SUBPROOF(m, D.slice(0, s), b), MTH(D.slice(s))] : [...SUBPROOF(m - s, D.slice(s), false), MTH(D.slice(0, s))];
-}
-const PROOF = (m: number, D: Uint8Array[]) => SUBPROOF(m, D, true);
+import { hex, MTH, PATH, PROOF, refLeaf } from "./rfc9162-reference.ts";
 
 /** The tree under test reads only perfect subtrees, as the store keeps them. */
 function nodeSourceOf(D: Uint8Array[]): NodeSource & { reads: number } {
@@ -69,7 +38,6 @@ function leavesOf(n: number, seed = 0): Uint8Array[] {
 }
 
 const flipBit = (h: Uint8Array) => h.map((b, i) => (i === 7 ? b ^ 0x20 : b));
-const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const unhex = (s: string) => new Uint8Array(Buffer.from(s, "hex"));
 
 // A deterministic generator, so a failure names a size that can be replayed.
