@@ -1,0 +1,239 @@
+// One simulated Signet device: the real firmware application (firmware/app)
+// and the real drivers, on emulated hardware (simulator/hardware) wired like
+// the ESP32-WROOM-32SE kiosk board of manifest.json, with the simulated
+// services (simulator/services) on the virtual clock. The hardware and the
+// flash outlive a boot: `powerCut()` stops the firmware dead at any instant,
+// `boot()` starts it again on the same board and flash. No Node APIs: the
+// same assembly runs on XS.
+import { DeviceApp, type DeviceMode } from "../firmware/app/device";
+import type { KeyStore, Parts } from "../firmware/app/parts";
+import type { SecureKey } from "../firmware/drivers/interfaces";
+import { DebouncedButtons } from "../firmware/drivers/buttons";
+import { R30xFingerprint } from "../firmware/drivers/fingerprint";
+import { MatrixKeypad } from "../firmware/drivers/keypad";
+import type { MqttService } from "../firmware/hal/mqtt";
+import type { Services } from "../firmware/hal/services";
+import type { Storage } from "../firmware/hal/storage";
+import type { Timers } from "../firmware/hal/timers";
+import { ALG_EDDSA, publicKeyOf, sha256Digest, signMessage, utf8Encode } from "../firmware/protocol/index";
+import type { VirtualClock } from "./clock";
+import { VirtualBoard } from "./hardware/board";
+import { PushButtons } from "./hardware/buttons";
+import { FingerprintModule } from "./hardware/fingerprint";
+import { KeypadMatrix } from "./hardware/keypad";
+import { SimWallClock } from "./services/clock";
+import { SimConsole } from "./services/console";
+import { SimDisplay, SimIndicators } from "./services/display";
+import { LinkBroker, LinkClient } from "./services/mqtt-link";
+import { ScopedTimers } from "./services/power";
+import { SimFlash, type SimStorage } from "./services/storage";
+
+/** The kiosk board's wiring (ESP32-WROOM-32SE DevKit; the same numbers as manifest.json's esp32 config). */
+export const KIOSK_PINS = Object.freeze({
+  keypadRows: [13, 14, 27, 23],
+  keypadColumns: [25, 26, 33],
+  buttons: Object.freeze({ opt1: 34, opt2: 35, opt3: 36, confirm: 4, cancel: 0 }),
+  fingerprint: Object.freeze({ port: 2, receive: 19, transmit: 18, baud: 57600 }),
+  secureElement: Object.freeze({ port: 0, data: 16, clock: 17, address: 0x60 }),
+  pulses: Object.freeze([Object.freeze({ channel: 0, pin: 39 })]),
+});
+
+export const KEYPAD_LAYOUT = Object.freeze(["123", "456", "789", "*0#"]);
+
+export interface KioskHardwareOptions {
+  /** Seed of everything random on the board (contact bounce). */
+  readonly seed?: string;
+  readonly fingerprint?: boolean;
+}
+
+/** The physical kiosk: board, keypad, buttons, fingerprint module. It survives reboots and power cuts. */
+export class KioskHardware {
+  readonly board: VirtualBoard;
+  readonly keypad: KeypadMatrix;
+  readonly buttons: PushButtons;
+  readonly fingerprint: FingerprintModule | undefined;
+
+  constructor(clock: VirtualClock, options: KioskHardwareOptions = {}) {
+    const seed = options.seed ?? "kiosk";
+    this.board = new VirtualBoard({ clock });
+    this.keypad = new KeypadMatrix(this.board, { rows: KIOSK_PINS.keypadRows, columns: KIOSK_PINS.keypadColumns, labels: KEYPAD_LAYOUT, seed: `${seed}/keypad` });
+    this.buttons = new PushButtons(this.board, { pins: KIOSK_PINS.buttons, seed: `${seed}/buttons` });
+    this.fingerprint = options.fingerprint === false ? undefined : new FingerprintModule(this.board, { port: KIOSK_PINS.fingerprint.port, baud: KIOSK_PINS.fingerprint.baud });
+  }
+}
+
+/** Builds the drivers for one boot, as firmware/main.ts does on the board, through the virtual board's provider. */
+export function buildParts(hardware: KioskHardware, timers: Timers, keys: KeyStore): Parts {
+  const io = hardware.board.device.io;
+  const keypad = new MatrixKeypad({
+    rows: KIOSK_PINS.keypadRows.map((pin) => ({ io: io.Digital, pin })),
+    columns: KIOSK_PINS.keypadColumns.map((pin) => ({ io: io.Digital, pin })),
+    labels: KEYPAD_LAYOUT,
+    timers,
+  });
+  const buttons = new DebouncedButtons({
+    buttons: Object.entries(KIOSK_PINS.buttons).map(([name, pin]) => ({ name, io: io.Digital, pin })),
+    timers,
+  });
+  const f = KIOSK_PINS.fingerprint;
+  const fingerprint = hardware.fingerprint
+    ? new R30xFingerprint({ serial: { io: io.Serial, port: f.port, receive: f.receive, transmit: f.transmit, baud: f.baud }, timers })
+    : undefined;
+  return { keypad, buttons, fingerprint, pulses: [], keys };
+}
+
+/** Deterministic random bytes (PIN salts) from a seed: SHA-256 in counter mode. */
+export function seededRandom(seed: string): (length: number) => Uint8Array {
+  let counter = 0;
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let at = 0; at < length; at += 32) out.set(sha256Digest(utf8Encode(`${seed}/${counter++}`)).subarray(0, Math.min(32, length - at)), at);
+    return out;
+  };
+}
+
+/**
+ * The software key store (Ed25519, private key in NVS), the board's fallback
+ * when no secure element is fitted. `generate` draws the seed from `random`,
+ * so a simulated device's key follows from its seed.
+ */
+export function softwareKeyStore(storage: Storage, random: (length: number) => Uint8Array): KeyStore {
+  const KEY = "devkey";
+  const open = (privateKey: Uint8Array): SecureKey => {
+    const pub = publicKeyOf(ALG_EDDSA, privateKey);
+    return {
+      alg: ALG_EDDSA,
+      publicKey: async () => pub.slice(),
+      sign: async (message) => signMessage(ALG_EDDSA, privateKey, message),
+      close: () => undefined,
+    };
+  };
+  return {
+    alg: ALG_EDDSA,
+    description: "software Ed25519 key in NVS",
+    open: async () => {
+      const stored = storage.get(KEY);
+      return stored instanceof Uint8Array && stored.length === 32 ? open(stored) : undefined;
+    },
+    generate: async () => {
+      const privateKey = random(32);
+      storage.set(KEY, privateKey);
+      return open(privateKey);
+    },
+  };
+}
+
+export interface SimDeviceOptions {
+  readonly clock: VirtualClock;
+  readonly hardware: KioskHardware;
+  readonly flash?: SimFlash;
+  /** The MQTT side: an in-process broker (default: a new one), or a factory of clients (e.g. the Node mqtt.js service). */
+  readonly broker?: LinkBroker;
+  readonly mqtt?: () => MqttService;
+  /** Unix seconds of the world at virtual time 0. */
+  readonly worldEpoch: number;
+  readonly syncAfterMs?: number;
+  readonly ntpReachable?: boolean;
+  readonly seed?: string;
+  /** Builds the key store for a boot; by default the software store seeded from `seed`. */
+  readonly keys?: (storage: Storage) => KeyStore;
+}
+
+/** One boot of the firmware: its services and drivers. */
+export interface Boot {
+  readonly app: DeviceApp;
+  readonly services: Services;
+  readonly storage: SimStorage;
+  readonly timers: ScopedTimers;
+  readonly wallClock: SimWallClock;
+  readonly parts: Parts;
+}
+
+export class SimDevice {
+  readonly clock: VirtualClock;
+  readonly hardware: KioskHardware;
+  readonly flash: SimFlash;
+  readonly broker: LinkBroker;
+  readonly display = new SimDisplay();
+  readonly indicators = new SimIndicators();
+  readonly console = new SimConsole();
+  readonly #options: SimDeviceOptions;
+  #boot: Boot | undefined;
+  #mqtt: MqttService | undefined;
+  boots = 0;
+
+  constructor(options: SimDeviceOptions) {
+    this.#options = options;
+    this.clock = options.clock;
+    this.hardware = options.hardware;
+    this.flash = options.flash ?? new SimFlash();
+    this.broker = options.broker ?? new LinkBroker(options.clock);
+  }
+
+  /** The current boot (throws when the device is off). */
+  get current(): Boot {
+    if (!this.#boot) throw new Error("the device is off");
+    return this.#boot;
+  }
+
+  get app(): DeviceApp {
+    return this.current.app;
+  }
+
+  get on(): boolean {
+    return this.#boot !== undefined;
+  }
+
+  /** Powers up and runs the firmware's boot; resolves with the mode it chose. */
+  async boot(): Promise<DeviceMode> {
+    if (this.#boot) throw new Error("the device is already on");
+    this.boots++;
+    const seed = this.#options.seed ?? "device";
+    const timers = new ScopedTimers(this.clock);
+    const storage = this.flash.mount();
+    const wallClock = new SimWallClock(timers, { worldEpoch: this.#options.worldEpoch, syncAfterMs: this.#options.syncAfterMs, reachable: this.#options.ntpReachable });
+    const mqtt = this.#options.mqtt ? this.#options.mqtt() : this.broker.client();
+    this.#mqtt = mqtt;
+    const services: Services = { timers, storage, clock: wallClock, mqtt, display: this.display, indicators: this.indicators, console: this.console };
+    const random = seededRandom(`${seed}/boot${this.boots}`);
+    const keys = this.#options.keys ? this.#options.keys(storage) : softwareKeyStore(storage, seededRandom(`${seed}/key`));
+    const parts = buildParts(this.hardware, timers, keys);
+    const app = new DeviceApp(services, parts, { random });
+    this.#boot = { app, services, storage, timers, wallClock, parts };
+    storage.onPowerCut = () => this.#off();
+    wallClock.start();
+    return app.boot();
+  }
+
+  /** The power goes now: timers stop, the connection drops without goodbye, drivers release the pins. */
+  powerCut(): void {
+    if (!this.#boot) return;
+    this.#boot.storage.cutPower();
+  }
+
+  /** Orderly restart: the firmware stops (meter counts written, MQTT disconnected), then boots again. */
+  async reboot(): Promise<DeviceMode> {
+    if (this.#boot) {
+      this.#boot.app.stop();
+      this.#off();
+    }
+    return this.boot();
+  }
+
+  #off(): void {
+    const boot = this.#boot;
+    if (!boot) return;
+    this.#boot = undefined;
+    boot.timers.kill();
+    boot.wallClock.stop();
+    if (this.#mqtt instanceof LinkClient) this.#mqtt.powerOff();
+    else this.#mqtt?.disconnect();
+    this.#mqtt = undefined;
+    boot.parts.keypad?.close();
+    boot.parts.buttons?.close();
+    boot.parts.fingerprint?.close();
+    for (const p of boot.parts.pulses) p.close();
+    this.console.onLine = undefined;
+  }
+}
+
