@@ -1,0 +1,156 @@
+// The site gateway, assembled in the order a vote travels: broker → ingest
+// (rules 1–7) → scan cycle (rule 8, hooks, one transaction, checkpoint) →
+// acks; beside it the registry, the reject store and the HTTP server.
+import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
+import { decodeEntry, gatewayStateTopic } from "../firmware/protocol/index.ts";
+import { EmbeddedBroker } from "./broker/embedded.ts";
+import { ExternalBroker } from "./broker/external.ts";
+import type { BrokerLink } from "./broker/link.ts";
+import { ConfigRecords } from "./config-record.ts";
+import type { GatewayConfig } from "./config.ts";
+import { HealthBoard } from "./health.ts";
+import { buildHttpServer } from "./http/server.ts";
+import { Ingest } from "./ingest.ts";
+import { loadOrCreateGatewayKey, type GatewayKey } from "./key.ts";
+import { Ledger } from "./ledger/ledger.ts";
+import { openDatabase, type Db } from "./ledger/store.ts";
+import { GatewayMetrics } from "./metrics.ts";
+import { Registry } from "./registry.ts";
+import { RejectStore } from "./rejects.ts";
+import { ScanCycle, type CycleLogic } from "./scan.ts";
+import { Verifier } from "./verify.ts";
+
+export const DATABASE_FILE = "gateway.db";
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly key: GatewayKey;
+  readonly db: Db;
+  readonly ledger: Ledger;
+  readonly registry: Registry;
+  readonly rejects: RejectStore;
+  readonly health: HealthBoard;
+  readonly configRecords: ConfigRecords;
+  readonly metrics: GatewayMetrics;
+  readonly scan: ScanCycle;
+  readonly broker: BrokerLink;
+  readonly http: FastifyInstance;
+  readonly httpUrl: string;
+  readonly mqttUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Rule-9 logic and per-cycle records (issue 7: ballots, meters). */
+  readonly logic?: readonly CycleLogic[];
+  readonly log?: (line: string) => void;
+  /** Process-wide metrics (CPU, memory) in the registry; off for gateways started inside tests. */
+  readonly processMetrics?: boolean;
+}
+
+export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
+  const log = options.log ?? (() => {});
+  const key = loadOrCreateGatewayKey(config.dataDir, config.keyName);
+  const db = openDatabase(join(config.dataDir, DATABASE_FILE));
+  const stack: (() => unknown)[] = [() => db.close()];
+  const unwind = async () => {
+    for (const close of stack.reverse()) await close();
+  };
+  try {
+    const ledger = Ledger.open(db, key);
+    const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
+    const rejects = new RejectStore(db);
+    rejects.onReject((r) => metrics.rejects.inc({ reason: r.reason }));
+    const health = new HealthBoard(db);
+    const configRecords = new ConfigRecords(db);
+    const lastAt = () => (ledger.size === 0 ? 0 : decodeEntry(ledger.entry(ledger.size - 1)).at);
+    const configLeaf = configRecords.ensure(ledger, key, config.admins, Math.max(Date.now(), lastAt()));
+    if (configLeaf !== null) log(`committed the config record at leaf ${configLeaf} (${config.admins.length} administrator keys)`);
+    const registry = new Registry(db, {
+      site: config.site,
+      key,
+      reservedNames: () => [key.name, ...configRecords.latestAdmins().map((a) => a.kid)],
+    });
+    const verifier = new Verifier(registry);
+    const ingest = new Ingest({ verifier, devices: registry, rejects, health, metrics });
+
+    let embedded: EmbeddedBroker | undefined;
+    let broker: BrokerLink;
+    if (config.broker.url !== undefined) {
+      broker = await ExternalBroker.connect({ url: config.broker.url, site: config.site, password: config.brokerPassword });
+    } else {
+      embedded = await EmbeddedBroker.start({
+        host: config.mqtt.host,
+        port: config.mqtt.port,
+        site: config.site,
+        account: (id) => registry.account(id),
+        gatewayPassword: config.brokerPassword,
+        log,
+      });
+      broker = embedded;
+    }
+    stack.push(() => broker.close());
+
+    const scan = new ScanCycle({
+      db,
+      ledger,
+      key,
+      ingest,
+      link: broker,
+      rejects,
+      health,
+      metrics,
+      periodMs: config.scanCycleMs,
+      lastAt: lastAt(),
+      logic: options.logic,
+      log,
+    });
+    registry.attach((kind, cose, apply) => scan.commitRecord(kind, cose, apply));
+    registry.onChange((device) => {
+      verifier.forget(device.id);
+      if (device.status === "revoked") embedded?.disconnect(device.id);
+    });
+    metrics.logSize.set(ledger.size);
+    scan.start();
+    stack.push(() => scan.stop());
+    await broker.subscribe((topic, payload) => ingest.receive(topic, payload));
+    await broker.publish(gatewayStateTopic(config.site), "online", true);
+
+    const http = await buildHttpServer({ admin: { tokens: config.adminTokens, registry, health, rejects } });
+    const address = await http.listen({ host: config.http.host, port: config.http.port });
+    stack.push(() => http.close());
+
+    let stopped = false;
+    return {
+      config,
+      key,
+      db,
+      ledger,
+      registry,
+      rejects,
+      health,
+      configRecords,
+      metrics,
+      scan,
+      broker,
+      http,
+      httpUrl: address,
+      mqttUrl: broker.url,
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await http.close();
+        // Devices hold their outboxes while the gateway is offline (§5); then one last cycle commits and acks what is in the inbox.
+        await broker.publish(gatewayStateTopic(config.site), "offline", true).catch(() => {});
+        await scan.nextCycle();
+        scan.stop();
+        await broker.close();
+        db.close();
+      },
+    };
+  } catch (e) {
+    await unwind();
+    throw e;
+  }
+}
