@@ -237,3 +237,32 @@ function uncompressed(point: Uint8Array): Uint8Array {
 function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
+
+/** Where the ATECC608A key lives; shaped like the app's KeyStore. */
+export class SecureElementKeyStore {
+  readonly alg = ALG_ES256;
+  readonly description: string;
+  #chip: ATECC608A;
+
+  constructor(chip: ATECC608A) {
+    this.#chip = chip;
+    this.description = `ATECC608A slot ${chip.slot}`;
+  }
+
+  /** The chip's key, or undefined when its slot holds none yet (GenKey answers 0x0F). */
+  async open(): Promise<SecureKey | undefined> {
+    try {
+      await this.#chip.publicKey();
+      return this.#chip;
+    } catch (e) {
+      if (e instanceof SecureElementError && e.status === STATUS.EXECUTION_ERROR) return undefined;
+      throw e;
+    }
+  }
+
+  /** Makes a new key inside the chip (replacing any earlier one). */
+  async generate(): Promise<SecureKey> {
+    await this.#chip.generateKey();
+    return this.#chip;
+  }
+}
