@@ -40,9 +40,12 @@ export class ExternalBroker implements BrokerLink {
 
   async subscribe(listener: UplinkListener): Promise<void> {
     this.#client.on("message", (topic, payload) => listener(topic, payload));
-    const granted = await this.#client.subscribeAsync(gatewayUplinkFilters(this.#site), { qos: 1 });
-    const refused = granted.filter((g) => g.qos === 128);
-    if (refused.length > 0) throw new Error(`the broker at ${this.url} refused the gateway's subscription to ${refused.map((g) => g.topic).join(", ")}`);
+    try {
+      await this.#client.subscribeAsync(gatewayUplinkFilters(this.#site), { qos: 1 });
+    } catch (e) {
+      // mqtt.js rejects a SUBACK that carries a failure code (0x80).
+      throw new Error(`the broker at ${this.url} refused the gateway's subscriptions to ${gatewayUplinkFilters(this.#site).join(", ")}: ${(e as Error).message}`);
+    }
   }
 
   async publish(topic: string, payload: Uint8Array | string, retain: boolean): Promise<void> {

@@ -31,7 +31,7 @@ export function validationMessage(context: string | undefined, items: readonly V
 }
 
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
-  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { allErrors: false } } });
+  const app = Fastify({ logger: options.logger ?? false, ajv: { customOptions: { allErrors: false, removeAdditional: false } } });
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     if (error.validation) return reply.code(400).send({ error: validationMessage(error.validationContext, error.validation as ValidationItem[]) });
     const status = error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;

@@ -76,6 +76,7 @@ export class TestDevice {
   async connect(url: string, gatewayKey: Uint8Array): Promise<void> {
     const client = await mqtt.connectAsync(url, { clientId: this.id, username: this.id, password: this.password, reconnectPeriod: 0, clean: true });
     client.on("message", (topic, payload) => {
+      if (topic !== deviceTopic(this.site, this.id, "ack")) return;
       const message = decodeSign1(payload);
       verifySign1(message, gatewayKey, -8);
       const answer = parsePayload(message.payload, ["ack", "nack"]) as Answer;
