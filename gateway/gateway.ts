@@ -10,9 +10,11 @@ import type { BrokerLink } from "./broker/link.ts";
 import { ConfigRecords } from "./config-record.ts";
 import type { GatewayConfig } from "./config.ts";
 import { HealthBoard } from "./health.ts";
+import { logRoutes } from "./http/log.ts";
 import { buildHttpServer } from "./http/server.ts";
 import { Ingest } from "./ingest.ts";
 import { loadOrCreateGatewayKey, type GatewayKey } from "./key.ts";
+import { BlobStore } from "./ledger/blobs.ts";
 import { Ledger } from "./ledger/ledger.ts";
 import { openDatabase, type Db } from "./ledger/store.ts";
 import { GatewayMetrics } from "./metrics.ts";
@@ -28,6 +30,8 @@ export interface Gateway {
   readonly key: GatewayKey;
   readonly db: Db;
   readonly ledger: Ledger;
+  /** Off-chain files beside the log (rolls), served at /log/blob. */
+  readonly blobs: BlobStore;
   readonly registry: Registry;
   readonly rejects: RejectStore;
   readonly health: HealthBoard;
@@ -117,7 +121,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     await broker.subscribe((topic, payload) => ingest.receive(topic, payload));
     await broker.publish(gatewayStateTopic(config.site), "online", true);
 
-    const http = await buildHttpServer({ admin: { tokens: config.adminTokens, registry, health, rejects } });
+    const blobs = BlobStore.open(config.dataDir);
+    const http = await buildHttpServer({
+      plugins: [{ plugin: logRoutes as never, options: { ledger, blobs } }],
+      admin: { tokens: config.adminTokens, registry, health, rejects },
+    });
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());
 
@@ -127,6 +135,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       key,
       db,
       ledger,
+      blobs,
       registry,
       rejects,
       health,

@@ -153,4 +153,10 @@ describe("the log", () => {
     const kinds = gateway.ledger.entries(0, 3).map((e) => decodeEntry(e).k);
     expect(kinds).toEqual(["config", "device", "device"]);
   });
+
+  it("is served over HTTP: the verifier key and the latest checkpoint", async () => {
+    expect(await (await fetch(`${gateway.httpUrl}/log/key`)).text()).toBe(`${gateway.key.verifierKey}\n`);
+    const note = await (await fetch(`${gateway.httpUrl}/log/checkpoint`)).text();
+    expect(note.split("\n").slice(0, 2)).toEqual([gateway.key.name, String(gateway.ledger.latest()!.size)]);
+  });
 });
