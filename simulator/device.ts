@@ -7,16 +7,19 @@
 // same assembly runs on XS.
 import { DeviceApp, type DeviceMode } from "../firmware/app/device";
 import type { KeyStore, Parts } from "../firmware/app/parts";
-import type { SecureKey } from "../firmware/drivers/interfaces";
+import { ATECC608A, SecureElementKeyStore } from "../firmware/drivers/atecc608a";
+import type { PulseInput } from "../firmware/drivers/interfaces";
 import { DebouncedButtons } from "../firmware/drivers/buttons";
 import { R30xFingerprint } from "../firmware/drivers/fingerprint";
 import { MatrixKeypad } from "../firmware/drivers/keypad";
+import { SoftwareKeyStore } from "../firmware/drivers/softkey";
 import type { MqttService } from "../firmware/hal/mqtt";
 import type { Services } from "../firmware/hal/services";
 import type { Storage } from "../firmware/hal/storage";
 import type { Timers } from "../firmware/hal/timers";
-import { ALG_EDDSA, publicKeyOf, sha256Digest, signMessage, utf8Encode } from "../firmware/protocol/index";
+import { sha256Digest, utf8Encode } from "../firmware/protocol/index";
 import type { VirtualClock } from "./clock";
+import { Atecc608aChip } from "./hardware/atecc608a";
 import { VirtualBoard } from "./hardware/board";
 import { PushButtons } from "./hardware/buttons";
 import { FingerprintModule } from "./hardware/fingerprint";
@@ -41,9 +44,11 @@ export const KIOSK_PINS = Object.freeze({
 export const KEYPAD_LAYOUT = Object.freeze(["123", "456", "789", "*0#"]);
 
 export interface KioskHardwareOptions {
-  /** Seed of everything random on the board (contact bounce). */
+  /** Seed of everything random on the board (contact bounce, the secure element's generator). */
   readonly seed?: string;
   readonly fingerprint?: boolean;
+  /** Where the device key lives: the module's ATECC608A (default) or the software store in NVS. */
+  readonly key?: "atecc608a" | "software";
 }
 
 /** The physical kiosk: board, keypad, buttons, fingerprint module. It survives reboots and power cuts. */
@@ -52,19 +57,31 @@ export class KioskHardware {
   readonly keypad: KeypadMatrix;
   readonly buttons: PushButtons;
   readonly fingerprint: FingerprintModule | undefined;
+  readonly secureElement: Atecc608aChip | undefined;
 
   constructor(clock: VirtualClock, options: KioskHardwareOptions = {}) {
     const seed = options.seed ?? "kiosk";
     this.board = new VirtualBoard({ clock });
+    const se = KIOSK_PINS.secureElement;
+    this.secureElement = options.key === "software" ? undefined : new Atecc608aChip(this.board, { address: se.address, port: se.port, seed: `${seed}/atecc608a` });
     this.keypad = new KeypadMatrix(this.board, { rows: KIOSK_PINS.keypadRows, columns: KIOSK_PINS.keypadColumns, labels: KEYPAD_LAYOUT, seed: `${seed}/keypad` });
     this.buttons = new PushButtons(this.board, { pins: KIOSK_PINS.buttons, seed: `${seed}/buttons` });
     this.fingerprint = options.fingerprint === false ? undefined : new FingerprintModule(this.board, { port: KIOSK_PINS.fingerprint.port, baud: KIOSK_PINS.fingerprint.baud });
   }
 }
 
-/** Builds the drivers for one boot, as firmware/main.ts does on the board, through the virtual board's provider. */
-export function buildParts(hardware: KioskHardware, timers: Timers, keys: KeyStore): Parts {
+/**
+ * Builds the drivers for one boot, as firmware/main.ts does on the board,
+ * through the virtual board's provider. `random` seeds the software key store
+ * when the board has no secure element.
+ */
+export function buildParts(hardware: KioskHardware, timers: Timers, storage: Storage, random: (length: number) => Uint8Array): BoardParts {
   const io = hardware.board.device.io;
+  const se = KIOSK_PINS.secureElement;
+  const chip = hardware.secureElement
+    ? new ATECC608A({ sensor: { io: io.I2C, data: se.data, clock: se.clock, address: se.address, port: se.port }, timers })
+    : undefined;
+  const keys: KeyStore = chip ? new SecureElementKeyStore(chip) : new SoftwareKeyStore({ storage, name: "devkey", random });
   const keypad = new MatrixKeypad({
     rows: KIOSK_PINS.keypadRows.map((pin) => ({ io: io.Digital, pin })),
     columns: KIOSK_PINS.keypadColumns.map((pin) => ({ io: io.Digital, pin })),
@@ -79,7 +96,23 @@ export function buildParts(hardware: KioskHardware, timers: Timers, keys: KeySto
   const fingerprint = hardware.fingerprint
     ? new R30xFingerprint({ serial: { io: io.Serial, port: f.port, receive: f.receive, transmit: f.transmit, baud: f.baud }, timers })
     : undefined;
-  return { keypad, buttons, fingerprint, pulses: [], keys };
+  const pulses: PulseInput[] = [];
+  return {
+    parts: { keypad, buttons, fingerprint, pulses, keys },
+    close: () => {
+      keypad.close();
+      buttons.close();
+      fingerprint?.close();
+      chip?.close();
+      for (const p of pulses) p.close();
+    },
+  };
+}
+
+/** The drivers of one boot, and how to let go of their pins when the power goes. */
+export interface BoardParts {
+  readonly parts: Parts;
+  close(): void;
 }
 
 /** Deterministic random bytes (PIN salts) from a seed: SHA-256 in counter mode. */
@@ -89,37 +122,6 @@ export function seededRandom(seed: string): (length: number) => Uint8Array {
     const out = new Uint8Array(length);
     for (let at = 0; at < length; at += 32) out.set(sha256Digest(utf8Encode(`${seed}/${counter++}`)).subarray(0, Math.min(32, length - at)), at);
     return out;
-  };
-}
-
-/**
- * The software key store (Ed25519, private key in NVS), the board's fallback
- * when no secure element is fitted. `generate` draws the seed from `random`,
- * so a simulated device's key follows from its seed.
- */
-export function softwareKeyStore(storage: Storage, random: (length: number) => Uint8Array): KeyStore {
-  const KEY = "devkey";
-  const open = (privateKey: Uint8Array): SecureKey => {
-    const pub = publicKeyOf(ALG_EDDSA, privateKey);
-    return {
-      alg: ALG_EDDSA,
-      publicKey: async () => pub.slice(),
-      sign: async (message) => signMessage(ALG_EDDSA, privateKey, message),
-      close: () => undefined,
-    };
-  };
-  return {
-    alg: ALG_EDDSA,
-    description: "software Ed25519 key in NVS",
-    open: async () => {
-      const stored = storage.get(KEY);
-      return stored instanceof Uint8Array && stored.length === 32 ? open(stored) : undefined;
-    },
-    generate: async () => {
-      const privateKey = random(32);
-      storage.set(KEY, privateKey);
-      return open(privateKey);
-    },
   };
 }
 
@@ -135,8 +137,6 @@ export interface SimDeviceOptions {
   readonly syncAfterMs?: number;
   readonly ntpReachable?: boolean;
   readonly seed?: string;
-  /** Builds the key store for a boot; by default the software store seeded from `seed`. */
-  readonly keys?: (storage: Storage) => KeyStore;
 }
 
 /** One boot of the firmware: its services and drivers. */
@@ -147,6 +147,7 @@ export interface Boot {
   readonly timers: ScopedTimers;
   readonly wallClock: SimWallClock;
   readonly parts: Parts;
+  readonly board: BoardParts;
 }
 
 export class SimDevice {
@@ -196,10 +197,10 @@ export class SimDevice {
     this.#mqtt = mqtt;
     const services: Services = { timers, storage, clock: wallClock, mqtt, display: this.display, indicators: this.indicators, console: this.console };
     const random = seededRandom(`${seed}/boot${this.boots}`);
-    const keys = this.#options.keys ? this.#options.keys(storage) : softwareKeyStore(storage, seededRandom(`${seed}/key`));
-    const parts = buildParts(this.hardware, timers, keys);
+    const board = buildParts(this.hardware, timers, storage, seededRandom(`${seed}/key`));
+    const parts = board.parts;
     const app = new DeviceApp(services, parts, { random });
-    this.#boot = { app, services, storage, timers, wallClock, parts };
+    this.#boot = { app, services, storage, timers, wallClock, parts, board };
     storage.onPowerCut = () => this.#off();
     wallClock.start();
     return app.boot();
@@ -229,10 +230,7 @@ export class SimDevice {
     if (this.#mqtt instanceof LinkClient) this.#mqtt.powerOff();
     else this.#mqtt?.disconnect();
     this.#mqtt = undefined;
-    boot.parts.keypad?.close();
-    boot.parts.buttons?.close();
-    boot.parts.fingerprint?.close();
-    for (const p of boot.parts.pulses) p.close();
+    boot.board.close();
     this.console.onLine = undefined;
   }
 }

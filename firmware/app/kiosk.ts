@@ -47,6 +47,7 @@ export class Kiosk {
   #key: SecureKey;
   #options: KioskOptions;
   #status: TimerHandle | undefined;
+  #minute: TimerHandle | undefined;
   #signing: Promise<unknown> = Promise.resolve();
   readonly #bootMs: number;
 
@@ -122,12 +123,15 @@ export class Kiosk {
     this.sampler.start(this.config.intervalSeconds);
     this.uplink.start();
     this.#status = timers.repeat(() => void this.#sendStatus(), this.config.statusSeconds * 1000);
+    // Ballots open and close with the clock: the idle screen is looked at again every 15 s.
+    this.#minute = timers.repeat(() => this.session?.refresh(), 15_000);
     this.#options.log(`running as ${this.config.dev} at ${this.config.site}; ${this.outbox.size} queued; next seq ${this.sequence.peek}`);
   }
 
   /** Orderly stop: timers cleared, meter counts written, the broker told goodbye. */
   stop(): void {
     this.#services.timers.clear(this.#status);
+    this.#services.timers.clear(this.#minute);
     this.session?.stop();
     this.sampler.stop();
     this.uplink.stop();

@@ -410,6 +410,7 @@ export class VotingSession {
   }
 
   #show(lines: string[]): void {
+    if (lines.length === this.#screen.length && lines.every((l, i) => l === this.#screen[i])) return; // unchanged: no redraw
     this.#screen = lines;
     this.#host.display.show(lines);
   }

@@ -93,7 +93,7 @@ async function ok(k: Kiosk, line: string): Promise<string> {
 /** Boots a fresh kiosk into provisioning mode and provisions it over the console; it ends running and online. */
 export async function provisionedKiosk(setup: KioskSetup = {}): Promise<Kiosk> {
   const k = createKiosk(setup);
-  const mode = await k.device.boot();
+  const mode = await k.clock.runUntil(k.device.boot());
   if (mode !== "provisioning") throw new Error(`a blank kiosk booted into ${mode}`);
   await provision(k, setup);
   return k;
