@@ -195,7 +195,31 @@ export class SimDevice {
     const wallClock = new SimWallClock(timers, { worldEpoch: this.#options.worldEpoch, syncAfterMs: this.#options.syncAfterMs, reachable: this.#options.ntpReachable });
     const mqtt = this.#options.mqtt ? this.#options.mqtt() : this.broker.client();
     this.#mqtt = mqtt;
-    const services: Services = { timers, storage, clock: wallClock, mqtt, display: this.display, indicators: this.indicators, console: this.console };
+    // Once the power is cut, nothing this boot's code still runs (the rest of a
+    // call stack, a promise settling) may reach the outside: the flash is dead,
+    // the connection gone, and the screen, LEDs and console stop here too.
+    const powered = () => this.#boot?.storage === storage;
+    const display = this.display;
+    const indicators = this.indicators;
+    const serial = this.console;
+    const services: Services = {
+      timers,
+      storage,
+      clock: wallClock,
+      mqtt,
+      display: { show: (lines) => powered() && display.show(lines) },
+      indicators: { led: (led, mode) => powered() && indicators.led(led, mode), beep: (kind) => powered() && indicators.beep(kind) },
+      console: {
+        write: (line) => powered() && serial.write(line),
+        close: () => serial.close(),
+        set onLine(handler: ((line: string) => void) | undefined) {
+          serial.onLine = handler;
+        },
+        get onLine() {
+          return serial.onLine;
+        },
+      },
+    };
     const random = seededRandom(`${seed}/boot${this.boots}`);
     const board = buildParts(this.hardware, timers, storage, seededRandom(`${seed}/key`));
     const parts = board.parts;

@@ -168,7 +168,13 @@ export class Kiosk {
       return "failed";
     }
     if (!this.outbox.makeRoomForVote()) return "full";
-    const queued = this.outbox.put(bytes);
+    let queued;
+    try {
+      queued = this.outbox.put(bytes);
+    } catch (e) {
+      this.#options.log(`vote not stored: ${String(e)}`);
+      return "failed";
+    }
     this.uplink.flush();
     return { seq: queued.seq, flowing: this.uplink.flowing };
   }
@@ -182,7 +188,12 @@ export class Kiosk {
       return false;
     }
     if (!this.outbox.hasRoomForReading()) return false;
-    this.outbox.put(bytes);
+    try {
+      this.outbox.put(bytes);
+    } catch (e) {
+      this.#options.log(`reading not stored: ${String(e)}`);
+      return false;
+    }
     this.uplink.flush();
     return true;
   }
