@@ -44,6 +44,8 @@ export class Ingest {
   receive(topic: string, payload: Uint8Array): void {
     const receivedAt = this.#now();
     const parsed = parseTopic(topic);
+    // The uplink filter +/state also matches the gateway's own _gateway/state.
+    if (parsed?.kind === "gateway-state") return;
     if (parsed?.kind === "device" && parsed.channel === "state") {
       // Shown, never trusted (§8): only known values from enrolled devices.
       const value = Buffer.from(payload).toString("utf8");

@@ -52,7 +52,7 @@ export class TestDevice {
   seq = 0;
   client: MqttClient | undefined;
   readonly answers: Answer[] = [];
-  #waiters: { match: (a: Answer) => boolean; resolve: (a: Answer) => void }[] = [];
+  #waiters: { match: (a: Answer) => boolean; resolve: (a: Answer) => void; reject: (e: Error) => void }[] = [];
 
   constructor(id: string, alg: Alg, site = SITE) {
     this.id = id;
@@ -77,9 +77,16 @@ export class TestDevice {
     const client = await mqtt.connectAsync(url, { clientId: this.id, username: this.id, password: this.password, reconnectPeriod: 0, clean: true });
     client.on("message", (topic, payload) => {
       if (topic !== deviceTopic(this.site, this.id, "ack")) return;
-      const message = decodeSign1(payload);
-      verifySign1(message, gatewayKey, -8);
-      const answer = parsePayload(message.payload, ["ack", "nack"]) as Answer;
+      let answer: Answer;
+      try {
+        const message = decodeSign1(payload);
+        verifySign1(message, gatewayKey, -8);
+        answer = parsePayload(message.payload, ["ack", "nack"]) as Answer;
+      } catch (e) {
+        // An answer the device cannot trust fails whoever waits, instead of leaving them waiting.
+        for (const w of this.#waiters.splice(0)) w.reject(new Error(`${this.id} received an invalid answer: ${(e as Error).message}`));
+        return;
+      }
       this.answers.push(answer);
       this.#waiters = this.#waiters.filter((w) => {
         if (!w.match(answer)) return true;
@@ -108,7 +115,7 @@ export class TestDevice {
   answer(seq: number, n = 1): Promise<Answer> {
     const seen = () => this.answers.filter((a) => a.seq === seq);
     if (seen().length >= n) return Promise.resolve(seen()[n - 1]);
-    return new Promise((resolve) => this.#waiters.push({ match: () => seen().length >= n, resolve: () => resolve(seen()[n - 1]) }));
+    return new Promise((resolve, reject) => this.#waiters.push({ match: () => seen().length >= n, resolve: () => resolve(seen()[n - 1]), reject }));
   }
 
   async close(): Promise<void> {
