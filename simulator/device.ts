@@ -12,6 +12,7 @@ import type { PulseInput } from "../firmware/drivers/interfaces";
 import { DebouncedButtons } from "../firmware/drivers/buttons";
 import { R30xFingerprint } from "../firmware/drivers/fingerprint";
 import { MatrixKeypad } from "../firmware/drivers/keypad";
+import { S0Input } from "../firmware/drivers/s0";
 import { SoftwareKeyStore } from "../firmware/drivers/softkey";
 import type { MqttService } from "../firmware/hal/mqtt";
 import type { Services } from "../firmware/hal/services";
@@ -24,6 +25,8 @@ import { VirtualBoard } from "./hardware/board";
 import { PushButtons } from "./hardware/buttons";
 import { FingerprintModule } from "./hardware/fingerprint";
 import { KeypadMatrix } from "./hardware/keypad";
+import type { LoadProfile } from "./hardware/load-profile";
+import { S0Meter } from "./hardware/s0meter";
 import { SimWallClock } from "./services/clock";
 import { SimConsole } from "./services/console";
 import { SimDisplay, SimIndicators } from "./services/display";
@@ -49,6 +52,8 @@ export interface KioskHardwareOptions {
   readonly fingerprint?: boolean;
   /** Where the device key lives: the module's ATECC608A (default) or the software store in NVS. */
   readonly key?: "atecc608a" | "software";
+  /** Energy meters wired to the S0 inputs: channel, meter constant and the load it measures. */
+  readonly meters?: readonly { readonly ch: number; readonly imp: number; readonly profile: LoadProfile }[];
 }
 
 /** The physical kiosk: board, keypad, buttons, fingerprint module. It survives reboots and power cuts. */
@@ -58,6 +63,8 @@ export class KioskHardware {
   readonly buttons: PushButtons;
   readonly fingerprint: FingerprintModule | undefined;
   readonly secureElement: Atecc608aChip | undefined;
+  /** Meters by channel. */
+  readonly meters = new Map<number, S0Meter>();
 
   constructor(clock: VirtualClock, options: KioskHardwareOptions = {}) {
     const seed = options.seed ?? "kiosk";
@@ -66,6 +73,11 @@ export class KioskHardware {
     this.secureElement = options.key === "software" ? undefined : new Atecc608aChip(this.board, { address: se.address, port: se.port, seed: `${seed}/atecc608a` });
     this.keypad = new KeypadMatrix(this.board, { rows: KIOSK_PINS.keypadRows, columns: KIOSK_PINS.keypadColumns, labels: KEYPAD_LAYOUT, seed: `${seed}/keypad` });
     this.buttons = new PushButtons(this.board, { pins: KIOSK_PINS.buttons, seed: `${seed}/buttons` });
+    for (const m of options.meters ?? []) {
+      const input = KIOSK_PINS.pulses.find((p) => p.channel === m.ch);
+      if (!input) throw new RangeError(`the kiosk board has no S0 input for channel ${m.ch}`);
+      this.meters.set(m.ch, new S0Meter(this.board, { pin: input.pin, profile: m.profile, impulsesPerKwh: m.imp }));
+    }
     this.fingerprint = options.fingerprint === false ? undefined : new FingerprintModule(this.board, { port: KIOSK_PINS.fingerprint.port, baud: KIOSK_PINS.fingerprint.baud });
   }
 }
@@ -96,7 +108,7 @@ export function buildParts(hardware: KioskHardware, timers: Timers, storage: Sto
   const fingerprint = hardware.fingerprint
     ? new R30xFingerprint({ serial: { io: io.Serial, port: f.port, receive: f.receive, transmit: f.transmit, baud: f.baud }, timers })
     : undefined;
-  const pulses: PulseInput[] = [];
+  const pulses: PulseInput[] = KIOSK_PINS.pulses.map((p) => new S0Input({ channel: p.channel, input: { io: io.Digital, pin: p.pin }, timers }));
   return {
     parts: { keypad, buttons, fingerprint, pulses, keys },
     close: () => {

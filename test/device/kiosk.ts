@@ -7,6 +7,7 @@ import type { AuthMethod } from "../../firmware/protocol/index";
 import { fromHex, parseAlg } from "../../firmware/protocol/index";
 import { VirtualClock } from "../../simulator/clock";
 import { KioskHardware, SimDevice } from "../../simulator/device";
+import type { LoadProfile } from "../../simulator/hardware/load-profile";
 import { LinkBroker } from "../../simulator/services/mqtt-link";
 import { SimFlash } from "../../simulator/services/storage";
 import { ADMIN_KID, ADMIN_PUB_HEX, GATEWAY_KID, GATEWAY_PUB_HEX, SITE, TestGateway, WORLD_EPOCH } from "./gateway";
@@ -24,8 +25,10 @@ export interface VoterSetup {
 export interface KioskSetup {
   readonly auth?: AuthMethod;
   readonly voters?: readonly VoterSetup[];
-  readonly meters?: readonly { ch: number; imp: number }[];
+  readonly meters?: readonly { ch: number; imp: number; profile: LoadProfile }[];
   readonly seed?: string;
+  /** False: the time server does not answer until a test says so. */
+  readonly ntpReachable?: boolean;
   readonly extraSettings?: readonly string[];
 }
 
@@ -66,9 +69,9 @@ export function createKiosk(setup: KioskSetup = {}): Kiosk {
   const clock = new VirtualClock(0);
   const broker = new LinkBroker(clock);
   const gateway = new TestGateway(broker, () => WORLD_EPOCH * 1000 + Math.floor(clock.now()));
-  const hardware = new KioskHardware(clock, { seed: setup.seed ?? "kiosk" });
+  const hardware = new KioskHardware(clock, { seed: setup.seed ?? "kiosk", meters: setup.meters });
   const flash = new SimFlash();
-  const device = new SimDevice({ clock, hardware, broker, flash, worldEpoch: WORLD_EPOCH, seed: setup.seed ?? "kiosk" });
+  const device = new SimDevice({ clock, hardware, broker, flash, worldEpoch: WORLD_EPOCH, seed: setup.seed ?? "kiosk", ntpReachable: setup.ntpReachable });
   return { clock, broker, gateway, hardware, device, flash };
 }
 
