@@ -29,6 +29,8 @@ export interface KioskSetup {
   readonly seed?: string;
   /** False: the time server does not answer until a test says so. */
   readonly ntpReachable?: boolean;
+  /** The ATECC608A (default) or the software key store. */
+  readonly key?: "atecc608a" | "software";
   readonly extraSettings?: readonly string[];
 }
 
@@ -69,7 +71,7 @@ export function createKiosk(setup: KioskSetup = {}): Kiosk {
   const clock = new VirtualClock(0);
   const broker = new LinkBroker(clock);
   const gateway = new TestGateway(broker, () => WORLD_EPOCH * 1000 + Math.floor(clock.now()));
-  const hardware = new KioskHardware(clock, { seed: setup.seed ?? "kiosk", meters: setup.meters });
+  const hardware = new KioskHardware(clock, { seed: setup.seed ?? "kiosk", meters: setup.meters, key: setup.key });
   const flash = new SimFlash();
   const device = new SimDevice({ clock, hardware, broker, flash, worldEpoch: WORLD_EPOCH, seed: setup.seed ?? "kiosk", ntpReachable: setup.ntpReachable });
   return { clock, broker, gateway, hardware, device, flash };
