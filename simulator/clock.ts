@@ -3,6 +3,7 @@
 // moves until a test (or a runner) advances the clock. No Node APIs, so it is
 // bundled with the drivers and runs on XS too.
 import type { TimerHandle, Timers } from "../firmware/hal/timers";
+import { offMeter } from "./hardware/metering";
 
 interface Entry {
   at: number;
@@ -16,6 +17,8 @@ export class VirtualClock implements Timers {
   #now: number;
   #seq = 0;
   #queue: Entry[] = [];
+  /** Timers fired so far. */
+  fired = 0;
 
   constructor(startMs = 0) {
     this.#now = startMs;
@@ -26,17 +29,19 @@ export class VirtualClock implements Timers {
   }
 
   set(callback: () => void, ms: number): TimerHandle {
-    return this.#add(callback, ms, 0);
+    return offMeter(() => this.#add(callback, ms, 0));
   }
 
   repeat(callback: () => void, ms: number): TimerHandle {
     if (!(ms > 0)) throw new RangeError(`repeat interval must be above 0 ms, got ${ms}`);
-    return this.#add(callback, ms, ms);
+    return offMeter(() => this.#add(callback, ms, ms));
   }
 
   clear(handle: TimerHandle | undefined): void {
-    if (handle === undefined) return;
-    const entry = handle as Entry;
+    if (handle !== undefined) offMeter(() => this.#remove(handle as Entry));
+  }
+
+  #remove(entry: Entry): void {
     if (!entry.live) return;
     entry.live = false;
     const i = this.#queue.indexOf(entry);
@@ -126,6 +131,12 @@ export class VirtualClock implements Timers {
   }
 
   #fireNext(): void {
+    const entry = offMeter(() => this.#dequeue());
+    this.fired++;
+    entry.callback();
+  }
+
+  #dequeue(): Entry {
     const entry = this.#queue.shift()!;
     if (entry.at > this.#now) this.#now = entry.at;
     if (entry.interval > 0) {
@@ -133,7 +144,7 @@ export class VirtualClock implements Timers {
       entry.seq = this.#seq++;
       this.#insert(entry);
     } else entry.live = false;
-    entry.callback();
+    return entry;
   }
 }
 

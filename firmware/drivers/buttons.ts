@@ -86,7 +86,8 @@ export class DebouncedButtons implements Buttons {
     if (this.#closed) return;
     const quietFor = this.#timers.now() - button.lastEdgeAt;
     if (quietFor < this.#debounceMs) {
-      button.settle = this.#timers.set(() => this.#settle(button), this.#debounceMs - quietFor);
+      // At least 1 ms (the board's timer resolution), so fractional clocks always progress.
+      button.settle = this.#timers.set(() => this.#settle(button), Math.max(1, this.#debounceMs - quietFor));
       return;
     }
     const pressed = button.pin.read() === 0;

@@ -12,6 +12,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
 import type { VirtualBoard } from "./board";
 import type { I2CTarget } from "./i2c";
+import { offMeter } from "./metering";
 
 export type ChipState = "sleep" | "waking" | "awake" | "idle" | "busy";
 
@@ -162,7 +163,7 @@ export class Atecc608aChip implements I2CTarget {
     this.#awakeAt = this.#now() + WAKE_HIGH_MS;
     if (!wasIdle) this.#tempKey = undefined;
     this.#respond([0x11], false);
-    this.#watchdog = this.board.clock.set(() => this.#goToSleep(), WAKE_HIGH_MS + WATCHDOG_MS);
+    this.#watchdog = this.board.clock.set(() => offMeter(() => this.#goToSleep()), WAKE_HIGH_MS + WATCHDOG_MS);
   }
 
   write(bytes: Uint8Array): boolean {
@@ -223,14 +224,16 @@ export class Atecc608aChip implements I2CTarget {
     if (remaining < ms) return this.#respond([0xee]);
     this.#state = "busy";
     this.#output = [];
-    this.board.clock.set(() => {
-      if (this.#state !== "busy") return;
-      this.#state = "awake";
-      this.executed.push(opcode);
-      const failure = this.#failures.findIndex((f) => f.opcode === opcode);
-      if (failure >= 0) return this.#respond([this.#failures.splice(failure, 1)[0].status]);
-      this.#respond(this.#execute(opcode, param1, param2, data));
-    }, ms);
+    this.board.clock.set(() => offMeter(() => this.#complete(opcode, param1, param2, data)), ms);
+  }
+
+  #complete(opcode: number, param1: number, param2: number, data: Uint8Array): void {
+    if (this.#state !== "busy") return;
+    this.#state = "awake";
+    this.executed.push(opcode);
+    const failure = this.#failures.findIndex((f) => f.opcode === opcode);
+    if (failure >= 0) return this.#respond([this.#failures.splice(failure, 1)[0].status]);
+    this.#respond(this.#execute(opcode, param1, param2, data));
   }
 
   #execute(opcode: number, param1: number, param2: number, data: Uint8Array): number[] {

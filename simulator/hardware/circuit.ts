@@ -4,6 +4,7 @@
 // drives it: ground or an output driving 0 pulls it low, a push-pull output
 // driving 1 pulls it high, otherwise the pin's pull resistor decides. So a
 // keypad with three keys down shows the fourth as a ghost, as a real one does.
+import { offMeter } from "./metering";
 
 export type PinMode = "input" | "pull-up" | "pull-down" | "output" | "open-drain";
 
@@ -93,6 +94,10 @@ export class Circuit {
   }
 
   #resolve(): void {
+    offMeter(() => this.#settleNets());
+  }
+
+  #settleNets(): void {
     // Union-find over nets joined by closed switches.
     const parent = new Map<number, number>();
     const find = (p: number): number => {

@@ -3,6 +3,7 @@
 // settles, which is what a debouncer is for.
 import type { VirtualClock } from "../clock";
 import type { CircuitSwitch } from "./circuit";
+import { offMeter } from "./metering";
 import { SeededRandom } from "./random";
 
 export interface ContactOptions {
@@ -61,7 +62,7 @@ export class Contact {
         return;
       }
       this.#set(!this.#switch.closed);
-      this.#timer = this.clock.set(step, Math.min(left, this.#random.between(0.05, 0.8)));
+      this.#timer = this.clock.set(() => offMeter(step), Math.min(left, this.#random.between(0.05, 0.8)));
     };
     step();
   }

@@ -4,6 +4,7 @@
 // pending are merged into it (the callback then reads the current level).
 import type { VirtualClock } from "../clock";
 import type { Circuit, PinMode } from "./circuit";
+import { offMeter } from "./metering";
 
 export interface PinHost {
   readonly clock: VirtualClock;
@@ -132,7 +133,7 @@ export function makeDigital(host: PinHost) {
 
     read(): 0 | 1 {
       this.#check();
-      return host.circuit.level(this.#pin) ? 1 : 0;
+      return offMeter(() => (host.circuit.level(this.#pin) ? 1 : 0));
     }
 
     write(value: number): void {

@@ -4,6 +4,7 @@
 // test puts a finger on it: placeFinger("alice-right-index"). The same finger
 // matches what was enrolled from it; any other finger does not.
 import type { VirtualBoard } from "./board";
+import { offMeter } from "./metering";
 import type { UartLink, UartPart } from "./serial";
 
 export type FingerQuality = "good" | "smudged" | "partial";
@@ -237,6 +238,6 @@ export class FingerprintModule implements UartPart {
       sum += 1;
     }
     bytes.push((sum >> 8) & 0xff, sum & 0xff);
-    this.#board.clock.set(() => this.link.fromPart(Uint8Array.from(bytes)), ms);
+    this.#board.clock.set(() => offMeter(() => this.link.fromPart(Uint8Array.from(bytes))), ms);
   }
 }

@@ -3,6 +3,7 @@
 // bus also tells every target how long SDA was held low while the address
 // byte went out: that is how an ATECC608A is woken (SDA low ≥ 60 µs, done by
 // addressing 0x00 at 100 kHz).
+import { offMeter } from "./metering";
 
 /** An emulated part on the bus. Returning false / null is a NACK. */
 export interface I2CTarget {
@@ -87,6 +88,10 @@ export function makeI2C(host: I2CHost) {
     }
 
     write(value: ArrayBuffer | ArrayBufferView, stop = true): void {
+      offMeter(() => this.#write(value, stop));
+    }
+
+    #write(value: ArrayBuffer | ArrayBufferView, stop: boolean): void {
       this.#check();
       const bytes = value instanceof ArrayBuffer ? new Uint8Array(value.slice(0)) : new Uint8Array(value.buffer.slice(value.byteOffset, value.byteOffset + value.byteLength));
       if (this.#bus.logging) this.#bus.log.push(`w 0x${this.#address.toString(16)} ${hex(bytes)}`);
@@ -95,6 +100,10 @@ export function makeI2C(host: I2CHost) {
     }
 
     read(lengthOrBuffer: number | ArrayBuffer | ArrayBufferView, stop = true): ArrayBuffer {
+      return offMeter(() => this.#read(lengthOrBuffer, stop));
+    }
+
+    #read(lengthOrBuffer: number | ArrayBuffer | ArrayBufferView, stop: boolean): ArrayBuffer {
       this.#check();
       const length = typeof lengthOrBuffer === "number" ? lengthOrBuffer : lengthOrBuffer.byteLength;
       if (this.#bus.logging) this.#bus.log.push(`r 0x${this.#address.toString(16)} ${length}`);

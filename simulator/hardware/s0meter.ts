@@ -6,6 +6,7 @@
 import { GROUND, type CircuitSwitch } from "./circuit";
 import type { VirtualBoard } from "./board";
 import type { LoadProfile } from "./load-profile";
+import { offMeter } from "./metering";
 
 export interface S0MeterOptions {
   pin: number;
@@ -33,6 +34,7 @@ export class S0Meter {
   #due = 0;
   #queued = 0;
   #busy = false;
+  #on = false;
   #next: object | undefined;
   /** Impulses put on the wire so far. */
   emitted = 0;
@@ -71,7 +73,7 @@ export class S0Meter {
   /** A dip of `ms` on the line that is not an impulse (a spike, a bouncing relay nearby). */
   glitch(ms: number): void {
     this.#output.set(true);
-    this.board.clock.set(() => this.#output.set(this.#busy), ms);
+    this.board.clock.set(() => offMeter(() => this.#output.set(this.#on)), ms);
   }
 
   #energy(from: number, to: number): number {
@@ -97,7 +99,7 @@ export class S0Meter {
       if (watts > 0) {
         const at = t + (needed / watts) * MS_PER_HOUR;
         if (at <= end) {
-          this.#next = this.board.clock.set(() => this.#fallDue(at), Math.max(0, at - this.board.clock.now()));
+          this.#next = this.board.clock.set(() => offMeter(() => this.#fallDue(at)), Math.max(0, at - this.board.clock.now()));
           return;
         }
       }
@@ -121,13 +123,21 @@ export class S0Meter {
     this.#queued--;
     this.#busy = true;
     this.emitted++;
+    this.#on = true;
     this.#output.set(true);
-    this.board.clock.set(() => {
-      this.#output.set(false);
-      this.board.clock.set(() => {
-        this.#busy = false;
-        this.#pulse();
-      }, this.gapMs);
-    }, this.pulseMs);
+    this.board.clock.set(
+      () =>
+        offMeter(() => {
+          this.#on = false;
+          this.#output.set(false);
+          this.board.clock.set(() => offMeter(() => this.#idle()), this.gapMs);
+        }),
+      this.pulseMs,
+    );
+  }
+
+  #idle(): void {
+    this.#busy = false;
+    this.#pulse();
   }
 }

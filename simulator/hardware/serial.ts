@@ -3,6 +3,7 @@
 // (10 bits a byte); the MCU's receive side fills in FIFO-sized chunks, each
 // announced with onReadable(bytes available), as an ESP32 UART does.
 import type { VirtualClock } from "../clock";
+import { offMeter } from "./metering";
 
 /** The part's side of a UART: what it receives from the MCU. */
 export interface UartPart {
@@ -56,7 +57,7 @@ export class UartLink {
     const end = start + bytes.length * this.byteMs;
     this.#toPartFreeAt = end;
     const data = this.#garble(bytes);
-    this.clock.set(() => this.#part?.receive(data), end - this.clock.now());
+    this.clock.set(() => offMeter(() => this.#part?.receive(data)), end - this.clock.now());
   }
 
   /** Part → MCU: delivered in FIFO-sized chunks as they arrive. */
@@ -67,7 +68,7 @@ export class UartLink {
       const chunk = data.slice(i, i + this.fifoBytes);
       const at = start + chunk.length * this.byteMs;
       start = at;
-      this.clock.set(() => this.#mcu?.(chunk), at - this.clock.now());
+      this.clock.set(() => offMeter(() => this.#mcu?.(chunk)), at - this.clock.now());
     }
     this.#toMcuFreeAt = start;
   }
@@ -140,6 +141,10 @@ export function makeSerial(host: SerialHost) {
     }
 
     read(limit?: number): number | ArrayBuffer | undefined {
+      return offMeter(() => this.#read(limit));
+    }
+
+    #read(limit?: number): number | ArrayBuffer | undefined {
       this.#check();
       if (this.#format === "number") return this.#rx.length ? this.#rx.shift() : undefined;
       if (!this.#rx.length) return undefined;
@@ -148,6 +153,10 @@ export function makeSerial(host: SerialHost) {
     }
 
     write(value: number | ArrayBuffer | ArrayBufferView): void {
+      offMeter(() => this.#write(value));
+    }
+
+    #write(value: number | ArrayBuffer | ArrayBufferView): void {
       this.#check();
       let bytes: Uint8Array;
       if (typeof value === "number") bytes = Uint8Array.of(value & 0xff);

@@ -76,6 +76,17 @@ describe("vote buttons against bouncing contacts", () => {
     expect(presses).toEqual([]);
   });
 
+  it("the settle window always ends, whatever fractional instants the bounces fall on", () => {
+    const board = new VirtualBoard();
+    const emulated = new PushButtons(board, { pins: { opt2: 5 }, bounceMs: 6, seed: "xs" });
+    const presses: string[] = [];
+    new DebouncedButtons({ buttons: [{ name: "opt2", io: board.Digital, pin: 5 }], timers: board.clock, onPress: (n) => presses.push(n) });
+    emulated.click("opt2");
+    board.clock.advance(400);
+    expect(presses).toEqual(["opt2"]);
+    expect(board.clock.pending).toBe(0);
+  });
+
   it("asking for an unknown button names it", () => {
     const { buttons } = setup();
     expect(() => buttons.isPressed("maybe")).toThrow(/no button named "maybe"/);
