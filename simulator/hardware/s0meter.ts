@@ -55,6 +55,11 @@ export class S0Meter {
     return this.#accountedWh + this.#energy(this.#accountedAt, this.board.clock.now());
   }
 
+  /** Whether an impulse is on the wire right now. */
+  get pulsing(): boolean {
+    return this.#on;
+  }
+
   /** Impulses that fell due so far (emitted or still waiting for the output). */
   get due(): number {
     return this.#due;
