@@ -36,6 +36,8 @@ export interface Atecc608aOptions {
   wakeAttempts?: number;
   /** Times a reply with a bad CRC makes the command be sent again; 1 by default. */
   retries?: number;
+  /** Between transactions: "sleep" (lowest power, the default) or "idle" (wakes faster, keeps TempKey). */
+  rest?: "sleep" | "idle";
   onError?: (error: Error) => void;
 }
 
@@ -59,6 +61,7 @@ export class ATECC608A implements SecureKey {
   #address: number;
   #wakeAttempts: number;
   #retries: number;
+  #rest: number;
   #tx = new Uint8Array(8 + 64);
   #wake = new Uint8Array(4);
   #count = new Uint8Array(1);
@@ -75,6 +78,7 @@ export class ATECC608A implements SecureKey {
     if (!Number.isInteger(this.#slot) || this.#slot < 0 || this.#slot > 15) throw new RangeError(`ATECC608A key slot must be 0 to 15, got ${this.#slot}`);
     this.#wakeAttempts = options.wakeAttempts ?? 3;
     this.#retries = options.retries ?? 1;
+    this.#rest = options.rest === "idle" ? WORD_ADDRESS.IDLE : WORD_ADDRESS.SLEEP;
     this.onError = options.onError;
     const bus = { data: sensor.data, clock: sensor.clock, port: sensor.port };
     this.#io = new sensor.io({ ...bus, hz: sensor.hz ?? 400_000, address: this.#address });
@@ -132,7 +136,7 @@ export class ATECC608A implements SecureKey {
       try {
         return await work();
       } finally {
-        this.#sleep();
+        this.#sleep(this.#rest);
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -167,9 +171,9 @@ export class ATECC608A implements SecureKey {
     );
   }
 
-  #sleep(): void {
+  #sleep(wordAddress: number = WORD_ADDRESS.SLEEP): void {
     try {
-      this.#io.write(Uint8Array.of(WORD_ADDRESS.SLEEP));
+      this.#io.write(Uint8Array.of(wordAddress));
     } catch {
       // Already asleep (the watchdog put it there).
     }

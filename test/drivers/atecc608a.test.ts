@@ -73,6 +73,17 @@ describe("ATECC608A driver against the emulated chip", () => {
     expect(chip.state).toBe("sleep");
   });
 
+  it("rest: idle leaves the chip idle between transactions, and the next wake works from idle", async () => {
+    const board = new VirtualBoard();
+    const chip = new Atecc608aChip(board, { keySlots: [0] });
+    const key = new ATECC608A({ sensor: { io: board.I2C, data: 21, clock: 22 }, timers: board.clock, rest: "idle" });
+    await board.clock.runUntil(key.info());
+    expect(chip.state).toBe("idle");
+    board.clock.advance(5_000); // no watchdog while idle
+    expect(chip.state).toBe("idle");
+    expect(await board.clock.runUntil(key.sign(message(3)))).toHaveLength(64);
+  });
+
   it("the public key of a provisioned slot is read back without changing it", async () => {
     const { clock, key } = setup({ keySlots: [0] });
     const first = await clock.runUntil(key.publicKey());
