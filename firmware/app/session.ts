@@ -224,8 +224,11 @@ export class VotingSession {
       case "notice":
         if (label === "#") this.#go("idle");
         return;
-      case "signing":
       case "waiting":
+        // The vote is safe in the outbox; # lets the next voter start without waiting for the receipt.
+        if (label === "#") this.#go("idle");
+        return;
+      case "signing":
         return;
     }
   }

@@ -140,3 +140,45 @@ describe("the outbox", () => {
     }
   });
 });
+
+describe("the outbox when full", () => {
+  it("refuses a new vote with a clear message once every place holds a vote, and loses none", async () => {
+    const k = await provisionedKiosk();
+    await withBallot(k);
+    k.gateway.setOnline(false);
+    await wait(k, 100);
+    const outbox = k.device.app.kiosk!.outbox;
+    for (let i = 0; i < outbox.capacity; i++) {
+      await vote(k, "7", "2468", i % 2 ? "opt1" : "opt2");
+      expect(screen(k)).toBe("Vote stored. It will be sent when the link is back.");
+      await keys(k, "#"); // the next voter need not wait for a receipt that cannot come yet
+    }
+    expect(outbox.votes).toBe(outbox.capacity);
+    await wait(k, 30_000);
+    await keys(k, "#");
+    expect(screen(k)).toBe("Vote box full: votes are waiting for the gateway. Please try later.");
+    k.gateway.setOnline(true);
+    await wait(k, 10_000);
+    expect(k.gateway.messages("vote")).toHaveLength(outbox.capacity);
+    expect(outbox.size).toBe(0);
+    await keys(k, "#7#2468#");
+    expect(screen(k)).toContain("1 Yes  2 No"); // room again
+  });
+
+  it("coalesces readings while the gateway is away: at most 32 queued, then one longer interval with the exact count", async () => {
+    const { constantLoad } = await import("../../simulator/hardware/load-profile");
+    const k = await provisionedKiosk({ meters: [{ ch: 0, imp: 1000, profile: constantLoad(3600) }] });
+    k.gateway.setOnline(false);
+    await wait(k, 60 * 60_000);
+    const outbox = k.device.app.kiosk!.outbox;
+    expect(outbox.size).toBe(outbox.readingLimit);
+    k.gateway.setOnline(true);
+    await wait(k, 2 * 60_000);
+    const list = k.gateway.messages("reading").map((r) => r.payload);
+    for (let i = 1; i < list.length; i++) expect(list[i].count).toBe(list[i - 1].count + list[i].d);
+    const long = list.filter((r) => r.to - r.from > 60);
+    expect(long).toHaveLength(1); // the interval held open while the outbox was full
+    expect(long[0].to - long[0].from).toBeGreaterThan(25 * 60);
+    expect(outbox.size).toBe(0);
+  });
+});
