@@ -3,7 +3,7 @@
 // shaped like Moddable's `device` (embedded:provider/builtin), so board code
 // wires drivers to a virtual board exactly as it wires them to an ESP32.
 import { VirtualClock } from "../clock";
-import { Circuit } from "./circuit";
+import { Circuit, type PinMode } from "./circuit";
 import { makeDigital, makeDigitalBank, type PinHost } from "./digital";
 import { I2CBus, makeI2C } from "./i2c";
 import { makePulseCount } from "./pulsecount";
@@ -18,6 +18,12 @@ export interface BoardOptions {
   /** Defaults published as `device.I2C.default` and `device.Serial.default`. */
   i2c?: { data: number; clock: number; hz?: number; port?: number };
   serial?: { port: number; receive: number; transmit: number; baud?: number };
+  /**
+   * "esp32": enforce the ESP32's pin rules — GPIO6–11 belong to the flash,
+   * GPIO34–39 are input-only and have no internal pull resistors (a button
+   * there needs an external pull-up: circuit.resistor(pin, "up")).
+   */
+  gpio?: "esp32";
 }
 
 export class VirtualBoard implements PinHost {
@@ -34,10 +40,12 @@ export class VirtualBoard implements PinHost {
   #watchers = new Map<number, Set<(level: number) => void>>();
   #uarts = new Map<number, UartLink>();
   #buses = new Map<number, I2CBus>();
+  #gpio: "esp32" | undefined;
 
   constructor(options: BoardOptions = {}) {
     this.clock = options.clock ?? new VirtualClock();
     this.interruptLatencyMs = options.interruptLatencyMs ?? 0.05;
+    this.#gpio = options.gpio;
     this.circuit.listen((pin, level) => {
       const watchers = this.#watchers.get(pin);
       if (watchers) for (const watcher of watchers) watcher(level);
@@ -63,10 +71,19 @@ export class VirtualBoard implements PinHost {
     });
   }
 
-  claim(pin: number, owner: string): void {
+  claim(pin: number, owner: string, mode?: PinMode): PinMode | undefined {
     const current = this.#owners.get(pin);
     if (current) throw new Error(`pin ${pin} is already in use by ${current}`);
+    let effective = mode;
+    if (this.#gpio === "esp32") {
+      if (pin >= 6 && pin <= 11) throw new Error(`GPIO${pin} is wired to the ESP32 module's flash: choose another pin`);
+      if (pin >= 34 && pin <= 39) {
+        if (mode === "output" || mode === "open-drain") throw new Error(`GPIO${pin} is input-only on the ESP32: it cannot drive ${owner}`);
+        if (mode === "pull-up" || mode === "pull-down") effective = "input"; // no internal pull resistors there
+      }
+    }
     this.#owners.set(pin, owner);
+    return effective;
   }
 
   release(pin: number): void {

@@ -29,6 +29,7 @@ export type LevelListener = (pin: number, level: number) => void;
 export class Circuit {
   #pins = new Map<number, PinState>();
   #switches: { a: number; b: number; closed: boolean }[] = [];
+  #resistors = new Map<number, "up" | "down">();
   #listeners: LevelListener[] = [];
   #contentions = 0;
 
@@ -61,6 +62,13 @@ export class Circuit {
 
   level(pin: number): number {
     return this.#pin(pin).level;
+  }
+
+  /** An external pull resistor on the board, from `pin` to the supply ("up") or to ground ("down"). */
+  resistor(pin: number, to: "up" | "down"): void {
+    this.#pin(pin);
+    this.#resistors.set(pin, to);
+    this.#resolve();
   }
 
   /** A contact between two nets (GROUND for ground), initially open. */
@@ -118,8 +126,8 @@ export class Circuit {
       if (pin === GROUND) strongLow.add(root);
       else if ((s.mode === "output" || s.mode === "open-drain") && s.output === 0) strongLow.add(root);
       else if (s.mode === "output") strongHigh.add(root);
-      else if (s.mode === "pull-up") pulledUp.add(root);
-      else if (s.mode === "pull-down") pulledDown.add(root);
+      else if (s.mode === "pull-up" || this.#resistors.get(pin) === "up") pulledUp.add(root);
+      else if (s.mode === "pull-down" || this.#resistors.get(pin) === "down") pulledDown.add(root);
     }
     const changed: number[] = [];
     for (const [pin, s] of this.#pins) {

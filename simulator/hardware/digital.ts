@@ -11,7 +11,8 @@ export interface PinHost {
   readonly circuit: Circuit;
   /** Time from an edge on a pin to its onReadable callback. */
   readonly interruptLatencyMs: number;
-  claim(pin: number, owner: string): void;
+  /** Takes `pin` for `owner`, throwing when it is taken or unusable; returns the mode the pin really gets. */
+  claim(pin: number, owner: string, mode?: PinMode): PinMode | undefined;
   release(pin: number): void;
   watch(pin: number, watcher: (level: number) => void): () => void;
 }
@@ -104,7 +105,7 @@ export function makeDigital(host: PinHost) {
       this.#pin = checkPin(options.pin);
       this.#mode = pinMode(options.mode);
       this.target = options.target;
-      host.claim(this.#pin, "Digital");
+      this.#mode = host.claim(this.#pin, "Digital", this.#mode) ?? this.#mode;
       host.circuit.configure(this.#pin, this.#mode, 1);
       const onReadable = options.onReadable;
       if (onReadable) {
@@ -191,8 +192,7 @@ export function makeDigitalBank(host: PinHost) {
       for (let pin = 0; pin < 32; pin++) if (mask & (1 << pin)) this.#pins.push(pin);
       this.#mode = pinMode(options.mode);
       this.target = options.target;
-      for (const pin of this.#pins) host.claim(pin, "DigitalBank");
-      for (const pin of this.#pins) host.circuit.configure(pin, this.#mode, 1);
+      for (const pin of this.#pins) host.circuit.configure(pin, host.claim(pin, "DigitalBank", this.#mode) ?? this.#mode, 1);
       const onReadable = options.onReadable;
       if (onReadable) {
         const rises = (options.rises ?? 0) & mask;

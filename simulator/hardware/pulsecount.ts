@@ -26,8 +26,7 @@ export function makePulseCount(host: PinHost) {
     constructor(options: VirtualPulseCountOptions) {
       this.#signal = options.signal;
       this.target = options.target;
-      host.claim(options.signal, "PulseCount");
-      host.circuit.configure(options.signal, "pull-up", 1);
+      host.circuit.configure(options.signal, host.claim(options.signal, "PulseCount", "pull-up"), 1);
       this.#unwatch = host.watch(options.signal, (level) => {
         if (level === 0) this.#count = (this.#count + 1) % 2 ** PULSE_COUNT_BITS;
       });

@@ -83,7 +83,7 @@ export class UartLink {
 export interface SerialHost {
   uart(port: number): UartLink;
   readonly interruptLatencyMs: number;
-  claim(pin: number, owner: string): void;
+  claim(pin: number, owner: string): unknown;
   release(pin: number): void;
 }
 

@@ -71,6 +71,31 @@ describe("virtual ECMA-419 IO classes", () => {
   });
 });
 
+describe("ESP32 pin rules (VirtualBoard gpio: \"esp32\")", () => {
+  it("a button on input-only GPIO34 floats without an external pull-up, and works with one", () => {
+    const board = new VirtualBoard({ gpio: "esp32" });
+    const emulated = new PushButtons(board, { pins: { opt1: 34, confirm: 4 }, bounceMs: 0 });
+    const presses: string[] = [];
+    const buttons = new DebouncedButtons({ buttons: [{ name: "opt1", io: board.Digital, pin: 34 }, { name: "confirm", io: board.Digital, pin: 4 }], timers: board.clock, onPress: (n) => presses.push(n) });
+    expect(buttons.isPressed("opt1")).toBe(true); // no pull-up: the open input reads low
+    emulated.click("opt1");
+    emulated.click("confirm");
+    board.clock.advance(500);
+    expect(presses).toEqual(["confirm"]);
+    board.circuit.resistor(34, "up"); // the 10 kΩ the board needs
+    board.clock.advance(100);
+    emulated.click("opt1");
+    board.clock.advance(500);
+    expect(presses).toEqual(["confirm", "opt1"]);
+  });
+
+  it("input-only and flash pins are refused with the reason", () => {
+    const board = new VirtualBoard({ gpio: "esp32" });
+    expect(() => new board.Digital({ pin: 35, mode: board.Digital.Output })).toThrow("GPIO35 is input-only on the ESP32: it cannot drive Digital");
+    expect(() => new board.Digital({ pin: 7, mode: board.Digital.Input })).toThrow(/GPIO7 is wired to the ESP32 module's flash/);
+  });
+});
+
 describe("the virtual provider is wired like Moddable's device", () => {
   it("every driver is constructed from board.device exactly as board code does with the builtin device", async () => {
     const board = new VirtualBoard({
