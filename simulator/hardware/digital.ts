@@ -74,6 +74,16 @@ class Interrupt {
   }
 }
 
+/** The ECMA-419 pin modes, as statics both Digital and DigitalBank carry. */
+class PinModes {
+  static readonly Input = INPUT;
+  static readonly InputPullUp = INPUT_PULL_UP;
+  static readonly InputPullDown = INPUT_PULL_DOWN;
+  static readonly InputPullUpDown = INPUT_PULL_UP_DOWN;
+  static readonly Output = OUTPUT;
+  static readonly OutputOpenDrain = OUTPUT_OPEN_DRAIN;
+}
+
 export interface VirtualDigitalOptions {
   pin: number;
   mode: unknown;
@@ -84,13 +94,7 @@ export interface VirtualDigitalOptions {
 }
 
 export function makeDigital(host: PinHost) {
-  return class Digital {
-    static readonly Input = INPUT;
-    static readonly InputPullUp = INPUT_PULL_UP;
-    static readonly InputPullDown = INPUT_PULL_DOWN;
-    static readonly InputPullUpDown = INPUT_PULL_UP_DOWN;
-    static readonly Output = OUTPUT;
-    static readonly OutputOpenDrain = OUTPUT_OPEN_DRAIN;
+  return class Digital extends PinModes {
     static readonly Rising = RISING;
     static readonly Falling = FALLING;
 
@@ -102,10 +106,11 @@ export function makeDigital(host: PinHost) {
     target: unknown;
 
     constructor(options: VirtualDigitalOptions) {
+      super();
       this.#pin = checkPin(options.pin);
-      this.#mode = pinMode(options.mode);
+      const mode = pinMode(options.mode);
       this.target = options.target;
-      this.#mode = host.claim(this.#pin, "Digital", this.#mode) ?? this.#mode;
+      this.#mode = host.claim(this.#pin, "Digital", mode) ?? mode;
       host.circuit.configure(this.#pin, this.#mode, 1);
       const onReadable = options.onReadable;
       if (onReadable) {
@@ -170,13 +175,7 @@ export interface VirtualDigitalBankOptions {
 }
 
 export function makeDigitalBank(host: PinHost) {
-  return class DigitalBank {
-    static readonly Input = INPUT;
-    static readonly InputPullUp = INPUT_PULL_UP;
-    static readonly InputPullDown = INPUT_PULL_DOWN;
-    static readonly InputPullUpDown = INPUT_PULL_UP_DOWN;
-    static readonly Output = OUTPUT;
-    static readonly OutputOpenDrain = OUTPUT_OPEN_DRAIN;
+  return class DigitalBank extends PinModes {
 
     #pins: number[] = [];
     #mode: PinMode;
@@ -187,6 +186,7 @@ export function makeDigitalBank(host: PinHost) {
     target: unknown;
 
     constructor(options: VirtualDigitalBankOptions) {
+      super();
       const mask = options.pins >>> 0;
       if (!mask) throw new RangeError("DigitalBank pins must name at least one pin");
       for (let pin = 0; pin < 32; pin++) if (mask & (1 << pin)) this.#pins.push(pin);
