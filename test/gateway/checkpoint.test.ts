@@ -191,3 +191,34 @@ describe("the gateway key file", () => {
     verifySign1(message, key.publicKey, -8);
   });
 });
+
+describe("in an auditor's browser", () => {
+  test("the verifiers bundle with no Node built-ins and check a proof and a checkpoint in a bare JS context", async () => {
+    const { build } = await import("esbuild");
+    const { runInNewContext } = await import("node:vm");
+    const root = new URL("../../", import.meta.url).pathname;
+    const bundle = await build({
+      stdin: { contents: 'export * from "./gateway/ledger/tree.ts"; export * from "./gateway/ledger/checkpoint.ts";', resolveDir: root, loader: "ts" },
+      bundle: true,
+      format: "iife",
+      globalName: "verifiers",
+      platform: "browser", // a node: import would fail to resolve here
+      write: false,
+      logLevel: "silent",
+    });
+    // Only what a browser page has: no require, no process, no Buffer.
+    const page = { TextEncoder, TextDecoder, atob, btoa, Uint8Array, DataView } as Record<string, unknown>;
+    runInNewContext(bundle.outputFiles[0].text, page);
+    const v = page.verifiers as typeof import("../../gateway/ledger/checkpoint.ts") & typeof import("../../gateway/ledger/tree.ts");
+    expect(v.openNote(`${TEXT}\n${PETER_SIG}`, PETER_VKEY)).toBe(TEXT);
+    const key = gatewayKeyFromSeed("signet.example.org/town-hall", new Uint8Array(32).fill(7));
+    const leaf = new Uint8Array(32).fill(9);
+    const sibling = new Uint8Array(32).fill(10);
+    const root2 = v.hashChildren(leaf, sibling);
+    const note = signCheckpoint({ origin: key.name, size: 2, root: root2 }, key).note;
+    const opened = v.openCheckpoint(note, key.verifierKey);
+    expect(opened.size).toBe(2);
+    v.verifyInclusion(0, 2, leaf, [sibling], opened.root);
+    expect(() => v.verifyInclusion(1, 2, leaf, [sibling], opened.root)).toThrow("does not match");
+  });
+});
