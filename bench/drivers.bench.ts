@@ -42,11 +42,11 @@ export async function run(): Promise<void> {
   const { result } = await runOnXs<Record<string, number>>(new URL("../test/drivers/xs/costs.ts", import.meta.url).pathname, null);
   const base = result.baselineSha256;
   const row = (name: string, computrons: number, note = ""): string[] => [name, computrons.toLocaleString("en-US"), `${(computrons / base).toFixed(3)}×`, note];
-  console.log("XS cost of the driver's own JavaScript (IO, timer queue and emulated parts off the meter)");
+  console.log(`XS cost of the driver's own JavaScript (IO, timer queue and emulated parts off the meter; ${result.meterSwitch} computrons per meter switch taken off)`);
   table([
     ["operation", "computrons", "vs SHA-256 block", ""],
     row("baseline: sha256Digest(64 bytes)", base),
-    row("keypad: one scan, 4×3, one key held", result.keypadScan, "20 Digital calls + debounce"),
+    row("keypad: one scan, 4×3, one key held", result.keypadScan, "24 Digital calls + debounce"),
     row("fingerprint: one identify transaction", result.fingerprintIdentify, `GenImg, Img2Tz, Search; ${result.fingerprintIdentifyTimers} timers`),
     row("ATECC608A: one sign transaction", result.ateccSign, `SHA-256 of 200 B, wake, Nonce, Sign, low-S; ${result.ateccSignTimers} timers`),
     row("S0: pulse-count read", result.pulseRead),

@@ -138,14 +138,18 @@ export function makeDigital(host: PinHost) {
     }
 
     read(): 0 | 1 {
-      this.#check();
-      return offMeter(() => (host.circuit.level(this.#pin) ? 1 : 0));
+      return offMeter(() => {
+        this.#check();
+        return host.circuit.level(this.#pin) ? 1 : 0;
+      });
     }
 
     write(value: number): void {
-      this.#check();
-      if (this.#mode !== "output" && this.#mode !== "open-drain") throw new Error(`Digital pin ${this.#pin} is an input: cannot write`);
-      host.circuit.drive(this.#pin, value);
+      offMeter(() => {
+        this.#check();
+        if (this.#mode !== "output" && this.#mode !== "open-drain") throw new Error(`Digital pin ${this.#pin} is an input: cannot write`);
+        host.circuit.drive(this.#pin, value);
+      });
     }
 
     close(): void {
@@ -226,16 +230,20 @@ export function makeDigitalBank(host: PinHost) {
     }
 
     read(): number {
-      this.#check();
-      let value = 0;
-      for (const pin of this.#pins) if (host.circuit.level(pin)) value |= 1 << pin;
-      return value >>> 0;
+      return offMeter(() => {
+        this.#check();
+        let value = 0;
+        for (const pin of this.#pins) if (host.circuit.level(pin)) value |= 1 << pin;
+        return value >>> 0;
+      });
     }
 
     write(value: number): void {
-      this.#check();
-      if (this.#mode !== "output" && this.#mode !== "open-drain") throw new Error("DigitalBank is an input: cannot write");
-      for (const pin of this.#pins) host.circuit.drive(pin, value & (1 << pin));
+      offMeter(() => {
+        this.#check();
+        if (this.#mode !== "output" && this.#mode !== "open-drain") throw new Error("DigitalBank is an input: cannot write");
+        for (const pin of this.#pins) host.circuit.drive(pin, value & (1 << pin));
+      });
     }
 
     close(): void {

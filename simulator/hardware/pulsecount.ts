@@ -3,6 +3,7 @@
 // PCNT unit it is a 16-bit counter that wraps, and it sees every edge however
 // short, with no width filter.
 import type { PinHost } from "./digital";
+import { offMeter } from "./metering";
 
 export interface VirtualPulseCountOptions {
   signal: number;
@@ -40,8 +41,10 @@ export function makePulseCount(host: PinHost) {
     }
 
     read(): number {
-      if (this.#closed) throw new Error("PulseCount is closed");
-      return this.#count;
+      return offMeter(() => {
+        if (this.#closed) throw new Error("PulseCount is closed");
+        return this.#count;
+      });
     }
 
     write(count: number): void {

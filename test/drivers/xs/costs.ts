@@ -1,8 +1,8 @@
 // What the drivers' own JavaScript costs on XS, in computrons: the emulated
 // IO, the timer queue and the parts run off the meter (simulator/hardware/
-// metering.ts), since on the board they are native code or hardware. Async
-// transactions are measured end to end and the virtual clock's per-timer
-// overhead (measured here on timers that do nothing) is taken off.
+// metering.ts), since on the board they are native code or hardware; the
+// cost of switching the meter off and on, and the virtual clock's per-timer
+// overhead (both measured here on work that does nothing), are taken off.
 import { ATECC608A } from "../../../firmware/drivers/atecc608a";
 import { R30xFingerprint } from "../../../firmware/drivers/fingerprint";
 import { MatrixKeypad } from "../../../firmware/drivers/keypad";
@@ -14,37 +14,57 @@ import { VirtualBoard } from "../../../simulator/hardware/board";
 import { FingerprintModule } from "../../../simulator/hardware/fingerprint";
 import { KeypadMatrix } from "../../../simulator/hardware/keypad";
 import { constantLoad } from "../../../simulator/hardware/load-profile";
+import { meterSwitches, offMeter } from "../../../simulator/hardware/metering";
 import { S0Meter } from "../../../simulator/hardware/s0meter";
 
 declare const resetMeter: (limit: number, count: number) => number;
 
-function metered(work: () => void): number {
-  resetMeter(0, 0);
-  work();
-  return resetMeter(0, 0);
+interface Cost {
+  computrons: number;
+  /** Switches of the meter around emulated work, each costing `switchCost` that a board would not spend. */
+  switches: number;
+  fired: number;
 }
 
-async function meteredAsync(clock: VirtualClock, work: () => Promise<unknown>): Promise<{ computrons: number; fired: number }> {
+let switchCost = 0;
+
+function metered(work: () => void, clock?: VirtualClock): Cost {
+  const switches = meterSwitches.count;
+  const fired = clock?.fired ?? 0;
+  resetMeter(0, 0);
+  work();
+  const computrons = resetMeter(0, 0);
+  return { computrons, switches: meterSwitches.count - switches, fired: (clock?.fired ?? 0) - fired };
+}
+
+async function meteredAsync(clock: VirtualClock, work: () => Promise<unknown>): Promise<Cost> {
+  const switches = meterSwitches.count;
   const fired = clock.fired;
   resetMeter(0, 0);
   await clock.runUntil(work());
   const computrons = resetMeter(0, 0);
-  return { computrons, fired: clock.fired - fired };
+  return { computrons, switches: meterSwitches.count - switches, fired: clock.fired - fired };
 }
 
-/** The clock's cost per fired timer when the timers do nothing: runUntil's loop and its microtask turns. */
+/** The clock's own cost per fired timer (runUntil's loop and microtask turns, or advance's loop), from timers that do nothing. */
 async function perTimer(clock: VirtualClock): Promise<{ async: number; sync: number }> {
   const n = 20;
-  const chain = () => new Promise<void>((resolve) => {
-    let left = n;
-    const next = () => (--left === 0 ? resolve() : clock.set(next, 1));
-    clock.set(next, 1);
-  });
+  const chain = () =>
+    new Promise<void>((resolve) => {
+      let left = n;
+      const next = () => (--left === 0 ? resolve() : clock.set(next, 1));
+      clock.set(next, 1);
+    });
   await clock.runUntil(chain());
   const run = await meteredAsync(clock, chain);
   for (let i = 0; i < n; i++) clock.set(() => {}, 1 + i);
-  const sync = metered(() => clock.advance(n + 1));
-  return { async: run.computrons / run.fired, sync: sync / n };
+  const sync = metered(() => clock.advance(n + 1), clock);
+  return { async: (run.computrons - run.switches * switchCost) / run.fired, sync: (sync.computrons - sync.switches * switchCost) / sync.fired };
+}
+
+/** The driver's share: the emulation's meter switches and the clock's per-timer work taken off. */
+function driverShare(cost: Cost, perTimerCost: number): number {
+  return Math.round(cost.computrons - cost.switches * switchCost - cost.fired * perTimerCost);
 }
 
 export async function main(): Promise<Record<string, number>> {
@@ -53,7 +73,11 @@ export async function main(): Promise<Record<string, number>> {
 
   const block = new Uint8Array(64).fill(7);
   sha256Digest(block);
-  out.baselineSha256 = metered(() => void sha256Digest(block));
+  out.baselineSha256 = metered(() => void sha256Digest(block)).computrons;
+  offMeter(() => 0);
+  const calibration = metered(() => offMeter(() => 0));
+  switchCost = calibration.computrons / calibration.switches;
+  out.meterSwitch = Math.round(switchCost);
 
   // Keypad: one scan of a 4×3 matrix with one key held.
   {
@@ -65,7 +89,7 @@ export async function main(): Promise<Record<string, number>> {
     matrix.press("5");
     board.clock.advance(100);
     keypad.scan();
-    out.keypadScan = metered(() => keypad.scan());
+    out.keypadScan = driverShare(metered(() => keypad.scan()), 0);
   }
 
   // Fingerprint: one identify transaction (GenImg, Img2Tz, Search) for an enrolled finger.
@@ -78,7 +102,7 @@ export async function main(): Promise<Record<string, number>> {
     module.placeFinger("alice");
     await board.clock.runUntil(reader.identify());
     const run = await meteredAsync(board.clock, () => reader.identify());
-    out.fingerprintIdentify = Math.round(run.computrons - run.fired * overhead.async);
+    out.fingerprintIdentify = driverShare(run, overhead.async);
     out.fingerprintIdentifyTimers = run.fired;
   }
 
@@ -91,7 +115,7 @@ export async function main(): Promise<Record<string, number>> {
     const message = new Uint8Array(200).fill(3);
     await board.clock.runUntil(key.sign(message));
     const run = await meteredAsync(board.clock, () => key.sign(message));
-    out.ateccSign = Math.round(run.computrons - run.fired * overhead.async);
+    out.ateccSign = driverShare(run, overhead.async);
     out.ateccSignTimers = run.fired;
   }
 
@@ -103,10 +127,11 @@ export async function main(): Promise<Record<string, number>> {
     const input = new S0Input({ channel: 0, input: { io: board.Digital, pin: 39 }, timers: board.clock });
     board.clock.advance(10_500);
     input.read();
-    out.pulseRead = metered(() => void input.read());
-    const fired = board.clock.fired;
-    const pulse = metered(() => board.clock.advance(1_000));
-    out.pulseEdges = Math.round(pulse - (board.clock.fired - fired) * overhead.sync);
+    out.pulseRead = driverShare(metered(() => void input.read()), 0);
+    out.pulseEdges = driverShare(
+      metered(() => board.clock.advance(1_000), board.clock),
+      overhead.sync,
+    );
   }
   return out;
 }
