@@ -212,7 +212,7 @@ export class ATECC608A implements SecureKey {
   async #receive(name: string): Promise<Uint8Array> {
     for (let poll = 0; ; poll++) {
       try {
-        this.#count.set(new Uint8Array(this.#io.read(1, false)));
+        this.#count.set(new Uint8Array(this.#io.read(1))); // count first, then the rest, as cryptoauthlib reads
         break;
       } catch {
         if (poll >= POLLS) throw new SecureElementError("no-response", `ATECC608A gave no reply to ${name}`);
