@@ -60,6 +60,7 @@ const INSTRUCTION_NAME: Readonly<Record<number, string>> = Object.freeze({
   [INSTRUCTION.REG_MODEL]: "RegModel",
   [INSTRUCTION.STORE]: "Store",
   [INSTRUCTION.DELETE_CHAR]: "DeletChar",
+  [INSTRUCTION.EMPTY]: "Empty",
   [INSTRUCTION.READ_SYS_PARA]: "ReadSysPara",
   [INSTRUCTION.VFY_PWD]: "VfyPwd",
   [INSTRUCTION.TEMPLATE_NUM]: "TempleteNum",
@@ -157,6 +158,14 @@ export class R30xFingerprint implements Fingerprint {
     return this.#exclusive(async () => {
       await this.#connect();
       this.#expect(INSTRUCTION.DELETE_CHAR, await this.#command(INSTRUCTION.DELETE_CHAR, slot >> 8, slot & 0xff, 0, 1));
+    });
+  }
+
+  /** Deletes every template in the library (a board being re-provisioned). */
+  empty(): Promise<void> {
+    return this.#exclusive(async () => {
+      await this.#connect();
+      this.#expect(INSTRUCTION.EMPTY, await this.#command(INSTRUCTION.EMPTY));
     });
   }
 

@@ -107,6 +107,15 @@ describe("fingerprint reader against the emulated module", () => {
     expect(await clock.runUntil(reader.count())).toBe(1);
   });
 
+  it("empty clears the whole library", async () => {
+    const { clock, module, reader } = setup();
+    module.store(0, "gina");
+    module.store(199, "hank");
+    await clock.runUntil(reader.empty());
+    expect(await clock.runUntil(reader.count())).toBe(0);
+    expect(module.templateAt(199)).toBeUndefined();
+  });
+
   it("identify times out with a clear error when no finger comes", async () => {
     const { clock, reader } = setup();
     const error = await clock.runUntil(reader.identify(3_000)).catch((e: unknown) => e);
