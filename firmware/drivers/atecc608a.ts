@@ -131,14 +131,21 @@ export class ATECC608A implements SecureKey {
 
   #session<T>(work: () => Promise<T>): Promise<T> {
     if (this.#closed) return Promise.reject(new SecureElementError("closed", "ATECC608A closed"));
-    const run = this.#queue.then(async () => {
+    const once = async () => {
       await this.#wakeUp();
       try {
         return await work();
       } finally {
         this.#sleep(this.#rest);
       }
-    });
+    };
+    // A watchdog warning means the chip would have slept mid-command: sleep, wake afresh and run it again.
+    const run = this.#queue.then(() =>
+      once().catch((e: unknown) => {
+        if (e instanceof SecureElementError && e.status === STATUS.WATCHDOG_ABOUT_TO_EXPIRE) return once();
+        throw e;
+      }),
+    );
     this.#queue = run.catch(() => undefined);
     return run.catch((error: Error) => {
       this.onError?.(error);

@@ -106,6 +106,15 @@ describe("ATECC608A driver against the emulated chip", () => {
     expect(await clock.runUntil(key.sign(message(2)))).toHaveLength(64);
   });
 
+  it("a watchdog warning (0xEE) makes the driver start the transaction again from a fresh wake", async () => {
+    const { clock, chip, key } = setup({ keySlots: [0] });
+    chip.failNext(OPCODE.ATCA_SIGN, STATUS.WATCHDOG_ABOUT_TO_EXPIRE);
+    const wakes = chip.wakes;
+    expect(await clock.runUntil(key.sign(message(4)))).toHaveLength(64);
+    expect(chip.executed).toEqual([OPCODE.ATCA_NONCE, OPCODE.ATCA_SIGN, OPCODE.ATCA_NONCE, OPCODE.ATCA_SIGN]);
+    expect(chip.wakes - wakes).toBe(2);
+  });
+
   it("a reply with a bad CRC makes the driver send the command again", async () => {
     const { clock, chip, key } = setup({ keySlots: [0] });
     chip.corruptReplies(1);
