@@ -49,8 +49,10 @@ export class LinkBroker {
   readonly #options: LinkOptions;
   readonly #sessions = new Map<string, Session>();
   readonly retained = new Map<string, Uint8Array>();
-  /** Every message the broker received from clients, in order. */
+  /** Every message the broker received from clients, in order (while `recording`). */
   readonly received: LinkMessage[] = [];
+  /** False stops keeping `received` (fleets and long runs: memory stays flat). */
+  recording = true;
   #up = true;
   /** The gateway side's view of every client publish (after it is recorded). */
   onPublish?: (message: LinkMessage) => void;
@@ -137,7 +139,7 @@ export class LinkBroker {
     }
     if (clientId !== "") {
       const message: LinkMessage = { clientId, topic, payload, qos, retain, at: this.#timers.now() };
-      this.received.push(message);
+      if (this.recording) this.received.push(message);
       this.onPublish?.(message);
     }
     for (const session of this.#sessions.values())

@@ -6,11 +6,13 @@
 import {
   ALG_EDDSA,
   ballotTopic,
+  decodeSign1,
   deviceTopic,
   encodeEntry,
   gatewayStateTopic,
   leafHash,
   openMessage,
+  parsePayload,
   parseTopic,
   publicKeyOf,
   receiptCode,
@@ -61,6 +63,10 @@ export class TestGateway {
   readonly nacks = new Map<number, RejectReason>();
   /** While false, the gateway receives but does not answer (a slow scan cycle). */
   answering = true;
+  /** When false, answers without checking signatures (benchmarks that measure the device alone). */
+  verifying = true;
+  /** When false, received messages are answered but not kept (long runs). */
+  keeping = true;
   #leaf = 0;
   #committed = new Map<string, { leaf: number; code: string }>();
   now: () => number;
@@ -98,11 +104,13 @@ export class TestGateway {
     if (!device) return void this.rejected.push({ topic: m.topic, reason: "unknown-device" });
     let payload: DeviceMessage;
     try {
-      payload = openMessage(m.payload, { publicKey: device.pub, alg: device.alg, maxSize: 1024, allowed: ["vote", "reading", "status"] }).payload;
+      payload = this.verifying
+        ? openMessage(m.payload, { publicKey: device.pub, alg: device.alg, maxSize: 1024, allowed: ["vote", "reading", "status"] }).payload
+        : parsePayload(decodeSign1(m.payload).payload, ["vote", "reading", "status"]);
     } catch (e) {
       return void this.rejected.push({ topic: m.topic, reason: (e as { reason?: string }).reason ?? String(e) });
     }
-    this.received.push({ topic: m.topic, bytes: m.payload, payload, at: m.at });
+    if (this.keeping) this.received.push({ topic: m.topic, bytes: m.payload, payload, at: m.at });
     if (!this.answering || payload.t === "status") return;
     const dev = payload.dev;
     const reason = this.nacks.get(payload.seq) ?? (payload.t === "vote" ? this.nacks.get(-1) : undefined);
@@ -116,7 +124,7 @@ export class TestGateway {
     if (!entry) {
       const leaf = this.#leaf++;
       entry = { leaf, code: receiptCode(leafHash(encodeEntry({ at: this.now(), k: "msg", cose: m.payload }))) };
-      this.#committed.set(hex, entry);
+      if (this.keeping) this.#committed.set(hex, entry);
     }
     const ack = signPayload(ALG_EDDSA, GATEWAY_KID, { v: 1, t: "ack", ts, dev, seq: payload.seq, leaf: entry.leaf, size: this.#leaf, code: entry.code }, GATEWAY_KEY);
     this.broker.publish(deviceTopic(SITE, dev, "ack"), ack);
