@@ -2,7 +2,7 @@
 // from 10^3 to 10^6 entries. Both must grow with log2(n), not n: the table
 // prints each figure's ratio to the 10^3 row next to log2(n)/log2(10^3), the
 // baseline a logarithmic structure should follow.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { signPayload, type Entry } from "../firmware/protocol/index.ts";
@@ -27,12 +27,15 @@ export interface LedgerFigure {
   readonly inclusionHashes: number;
   readonly consistencyHashes: number;
   readonly inclusionProofsPerSecond: number;
+  /** Bytes written to the WAL per entry by committed scan cycles: what the disk sees. */
+  readonly walBytesPerEntry: number;
   readonly buildSeconds: number;
 }
 
 export async function measureLedger(sizes = SIZES): Promise<LedgerFigure[]> {
   const dir = mkdtempSync(join(tmpdir(), "signet-bench-ledger-"));
-  const db = openDatabase(join(dir, "gateway.db"));
+  const path = join(dir, "gateway.db");
+  const db = openDatabase(path);
   try {
     const key = gatewayKeyFromSeed("bench.example/ledger", new Uint8Array(32).fill(1));
     const ledger = Ledger.open(db, key);
@@ -64,7 +67,8 @@ export async function measureLedger(sizes = SIZES): Promise<LedgerFigure[]> {
       let inclusionHashes = 0;
       for (let s = 0; s < PROOF_SAMPLES; s++) inclusionHashes = Math.max(inclusionHashes, ledger.inclusionProof(sampleIndex(s, size), size).length);
       const consistencyHashes = ledger.consistencyProof(Math.floor(size / 2) + 1, size).length;
-      figures.push({ size, appendMicros, inclusionHashes, consistencyHashes, inclusionProofsPerSecond, buildSeconds });
+      const walBytesPerEntry = walRound(db, path, ledger, entry);
+      figures.push({ size, appendMicros, inclusionHashes, consistencyHashes, inclusionProofsPerSecond, walBytesPerEntry, buildSeconds });
     }
     return figures;
   } finally {
@@ -95,6 +99,23 @@ function appendRound(db: Db, ledger: Ledger, entry: () => Entry): number {
   return micros;
 }
 
+/** WAL bytes per entry over CYCLES committed scan cycles (these stay in the log: it grows by CYCLES·CYCLE). */
+function walRound(db: Db, path: string, ledger: Ledger, entry: () => Entry): number {
+  db.pragma("wal_checkpoint(TRUNCATE)");
+  const autocheckpoint = db.pragma("wal_autocheckpoint", { simple: true });
+  db.pragma("wal_autocheckpoint = 0");
+  for (let c = 0; c < CYCLES; c++) {
+    const batch = Array.from({ length: CYCLE }, entry);
+    db.transaction(() => {
+      ledger.append(batch);
+      ledger.checkpoint();
+    })();
+  }
+  const bytes = statSync(`${path}-wal`).size;
+  db.pragma(`wal_autocheckpoint = ${Number(autocheckpoint)}`);
+  return bytes / (CYCLES * CYCLE);
+}
+
 /** Inclusion proofs per second for indices spread over the log. */
 function proofRound(ledger: Ledger, size: number): number {
   const start = performance.now();
@@ -117,7 +138,7 @@ export async function run(): Promise<void> {
   const base = figures[0];
   const ratio = (value: number, baseline: number) => `${(value / baseline).toFixed(2)}×`;
   const rows = [
-    ["log size", "log2 ratio", "append µs/entry", "ratio", "inclusion hashes (max)", "ratio", "consistency n/2→n", "proofs/s", "ratio (time)", "built in"],
+    ["log size", "log2 ratio", "append µs/entry", "ratio", "inclusion hashes (max)", "ratio", "consistency n/2→n", "proofs/s", "ratio (time)", "WAL B/entry", "built in"],
     ...figures.map((f) => [
       f.size.toLocaleString("en-US"),
       ratio(Math.log2(f.size), Math.log2(base.size)),
@@ -128,9 +149,11 @@ export async function run(): Promise<void> {
       `${f.consistencyHashes} (${f.consistencyHashes * 32} B)`,
       Math.round(f.inclusionProofsPerSecond).toLocaleString("en-US"),
       ratio(base.inclusionProofsPerSecond, f.inclusionProofsPerSecond),
+      Math.round(f.walBytesPerEntry).toLocaleString("en-US"),
       `${f.buildSeconds.toFixed(1)} s`,
     ]),
   ];
   table(rows);
   console.log(`append = one scan cycle of ${CYCLE} entries + its checkpoint (consistency-checked and signed), without the commit's fsync; a ratio near the log2 ratio is logarithmic, near the size ratio (1000×) would be linear`);
+  console.log(`WAL B/entry = bytes committed scan cycles of ${CYCLE} write to the WAL per entry; it grows once the receipt index spans many more pages than a cycle has entries, when each entry dirties a random index page of its own`);
 }
