@@ -95,7 +95,8 @@ export async function run(): Promise<void> {
       "the virtual clock's own loop is on it (a few thousand computrons per timer: most of the ATECC608A path's count is waiting on the chip).",
       `ESP32 240 MHz (est.): XS wall time here × ${ESP32_SLOWDOWN} (CoreMark ratio of a desktop core to an ESP32 core, with a margin for XS in flash);`,
       "BigInt arithmetic is native on XS, so computrons undercount signing and wall time carries the estimate. Goal: a vote signed within 1 s",
-      "of CONFIRM; with the ATECC608A add the chip's own Sign (about 60 ms typical, not in the XS figures). The heap snapshot holds the",
+      "of CONFIRM. ATECC608A rows: the wall time includes the emulated chip computing its P-256 signature in JavaScript (the board's chip",
+      "does it in about 60 ms), so they are an upper bound; the computrons are the firmware's alone. The heap snapshot holds the",
       "simulator and the test gateway too: only the growth between snapshots is the firmware's.",
     ].join("\n"),
   );
