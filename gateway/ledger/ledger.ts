@@ -9,6 +9,8 @@
 //     …registry / dedupe rows…               // the same transaction: all or nothing
 //   })();
 //   ledger.size, ledger.latest()             // { origin, size, root, note } | null
+//   ledger.lastAt                            // the last entry's at: stamp entries max(now, lastAt), since at never decreases
+//   ledger.origin, ledger.key                // the log's origin = the gateway key's name; the key
 //   ledger.entry(i), ledger.entries(a, b)    // §7.1 CBOR bytes (decodeEntry() to read them)
 //   ledger.leafHash(i)                       // receiptCode(ledger.leafHash(i)) is the ack's code
 //   ledger.root(n), ledger.inclusionProof(i, n), ledger.consistencyProof(m, n)
@@ -18,6 +20,7 @@
 // record is signed by the gateway key and names its origin; `at` never
 // decreases; the gateway never signs two inconsistent checkpoints (each new
 // one is checked against the last by a consistency proof before signing).
+// A refused batch throws LedgerError naming the entry and the rule.
 import { createHash } from "node:crypto";
 import {
   decodeSign1,
@@ -94,6 +97,11 @@ export class Ledger {
 
   get size(): number {
     return this.#store.size();
+  }
+
+  /** The last entry's `at` (Unix ms), or null for an empty log. */
+  get lastAt(): number | null {
+    return this.#store.lastAt();
   }
 
   /**

@@ -126,6 +126,7 @@ describe("appending", () => {
       "entry 1 of the batch has at 1795300000040, before the previous entry's 1795300000060: at never decreases",
     );
     expect(ledger.size).toBe(2);
+    expect(ledger.lastAt).toBe(T0 + 50);
     expect(ledger.append([voteEntry(2, T0 + 50)])).toBe(2); // equal at is fine: it never decreases
   });
 
