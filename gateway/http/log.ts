@@ -22,7 +22,7 @@ export const MAX_ENTRIES_PER_REQUEST = 1000;
 const DECIMAL = "^(0|[1-9][0-9]{0,15})$";
 const decimal = { type: "string", pattern: DECIMAL } as const;
 const count = { type: "integer", minimum: 0 } as const;
-const hashes = { type: "array", items: { type: "string" } } as const;
+const base64List = { type: "array", items: { type: "string" } } as const;
 const errorBody = { type: "object", properties: { error: { type: "string" } }, required: ["error"] } as const;
 
 /** A 400 or 404 with its reason; the plugin's error handler turns it into {"error": …}. */
@@ -45,15 +45,14 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, { led
     return reply.code(500).send({ error: "internal error" });
   });
 
-  const signed = () => {
-    const checkpoint = ledger.latest();
-    if (!checkpoint) throw notFound("the log has no checkpoint yet");
-    return checkpoint;
-  };
   /** The size clients can prove against: the latest checkpoint's (0 before the first). */
   const provableSize = () => ledger.latest()?.size ?? 0;
 
-  app.get("/log/checkpoint", (_request, reply) => text(reply, signed().note));
+  app.get("/log/checkpoint", (_request, reply) => {
+    const checkpoint = ledger.latest();
+    if (!checkpoint) throw notFound("the log has no checkpoint yet");
+    return text(reply, checkpoint.note);
+  });
 
   app.get("/log/key", (_request, reply) => text(reply, `${ledger.key.verifierKey}\n`));
 
@@ -62,7 +61,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, { led
     {
       schema: {
         querystring: { type: "object", properties: { start: decimal, end: decimal }, required: ["start", "end"] },
-        response: { 200: { type: "object", properties: { entries: hashes }, required: ["entries"] }, "4xx": errorBody },
+        response: { 200: { type: "object", properties: { entries: base64List }, required: ["entries"] }, "4xx": errorBody },
       },
     },
     (request) => {
@@ -82,7 +81,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, { led
       schema: {
         querystring: { type: "object", properties: { index: decimal, size: decimal }, required: ["index", "size"] },
         response: {
-          200: { type: "object", properties: { index: count, size: count, hashes }, required: ["index", "size", "hashes"] },
+          200: { type: "object", properties: { index: count, size: count, hashes: base64List }, required: ["index", "size", "hashes"] },
           "4xx": errorBody,
         },
       },
@@ -103,7 +102,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, { led
       schema: {
         querystring: { type: "object", properties: { from: decimal, to: decimal }, required: ["from", "to"] },
         response: {
-          200: { type: "object", properties: { from: count, to: count, hashes }, required: ["from", "to", "hashes"] },
+          200: { type: "object", properties: { from: count, to: count, hashes: base64List }, required: ["from", "to", "hashes"] },
           "4xx": errorBody,
         },
       },
@@ -129,7 +128,7 @@ export const logRoutes: FastifyPluginAsync<LogRoutesOptions> = async (app, { led
             type: "object",
             properties: {
               checkpoint: { type: "string" },
-              matches: { type: "array", items: { type: "object", properties: { index: count, entry: { type: "string" }, hashes }, required: ["index", "entry", "hashes"] } },
+              matches: { type: "array", items: { type: "object", properties: { index: count, entry: { type: "string" }, hashes: base64List }, required: ["index", "entry", "hashes"] } },
             },
             required: ["checkpoint", "matches"],
           },
