@@ -44,6 +44,9 @@ export const KIOSK_PINS = Object.freeze({
   pulses: Object.freeze([Object.freeze({ channel: 0, pin: 39 })]),
 });
 
+/** Input-only pins of the kiosk board that carry an external pull-up resistor. */
+export const EXTERNAL_PULL_UPS = Object.freeze([34, 35, 36, 39]);
+
 export const KEYPAD_LAYOUT = Object.freeze(["123", "456", "789", "*0#"]);
 
 export interface KioskHardwareOptions {
@@ -68,7 +71,10 @@ export class KioskHardware {
 
   constructor(clock: VirtualClock, options: KioskHardwareOptions = {}) {
     const seed = options.seed ?? "kiosk";
-    this.board = new VirtualBoard({ clock });
+    // The ESP32's pin rules hold: GPIO34–39 are input-only without internal
+    // pulls, so the kiosk board carries 10 kΩ pull-ups on the buttons and the S0 line there.
+    this.board = new VirtualBoard({ clock, gpio: "esp32" });
+    for (const pin of EXTERNAL_PULL_UPS) this.board.circuit.resistor(pin, "up");
     const se = KIOSK_PINS.secureElement;
     this.secureElement = options.key === "software" ? undefined : new Atecc608aChip(this.board, { address: se.address, port: se.port, seed: `${seed}/atecc608a` });
     this.keypad = new KeypadMatrix(this.board, { rows: KIOSK_PINS.keypadRows, columns: KIOSK_PINS.keypadColumns, labels: KEYPAD_LAYOUT, seed: `${seed}/keypad` });
