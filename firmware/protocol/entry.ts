@@ -16,8 +16,43 @@ export interface Entry {
   readonly cose: Uint8Array;
 }
 
+/**
+ * The deterministic encoding of {"at", "k", "cose"}, written directly: it is
+ * on the gateway's append path. Keys in bytewise order: "k", "at", "cose".
+ */
 export function encodeEntry(entry: Entry): Uint8Array {
-  return encodeCbor({ at: entry.at, k: entry.k, cose: entry.cose });
+  if (!Number.isSafeInteger(entry.at) || entry.at < 0) throw new RangeError(`entry at ${entry.at} is not an unsigned integer`);
+  if (!(ENTRY_KINDS as readonly string[]).includes(entry.k)) throw new RangeError(`entry kind ${JSON.stringify(entry.k)} is unknown`);
+  const at = encodeCbor(entry.at);
+  const cose = bstrHead(entry.cose.length);
+  const out = new Uint8Array(1 + 2 + 1 + entry.k.length + 3 + at.length + 5 + cose.length + entry.cose.length);
+  let i = 0;
+  out[i++] = 0xa3;
+  out.set(KEY_K, i);
+  i += KEY_K.length;
+  out[i++] = 0x60 | entry.k.length;
+  for (let c = 0; c < entry.k.length; c++) out[i++] = entry.k.charCodeAt(c);
+  out.set(KEY_AT, i);
+  i += KEY_AT.length;
+  out.set(at, i);
+  i += at.length;
+  out.set(KEY_COSE, i);
+  i += KEY_COSE.length;
+  out.set(cose, i);
+  i += cose.length;
+  out.set(entry.cose, i);
+  return out;
+}
+
+const KEY_K = new Uint8Array([0x61, 0x6b]);
+const KEY_AT = new Uint8Array([0x62, 0x61, 0x74]);
+const KEY_COSE = new Uint8Array([0x64, 0x63, 0x6f, 0x73, 0x65]);
+
+/** The head of a byte string of `length` bytes: the unsigned integer's encoding with major type 2. */
+function bstrHead(length: number): Uint8Array {
+  const h = encodeCbor(length);
+  h[0] |= 0x40;
+  return h;
 }
 
 /** Decodes and checks an entry's shape; the COSE inside is not opened here. */

@@ -130,3 +130,19 @@ describe("the JSON view", () => {
     expect(() => cborFromJson({ $hex: "0g" })).toThrow(/not a hex digit/);
   });
 });
+
+describe("the entry encoder's fast path", () => {
+  it("writes exactly what the general deterministic encoder writes", () => {
+    for (const at of [0, 23, 24, 255, 256, 65535, 65536, 2 ** 32 - 1, 2 ** 32, 1790000000123, Number.MAX_SAFE_INTEGER])
+      for (const size of [0, 1, 23, 24, 255, 256, 1024, 70000])
+        for (const k of ["msg", "ballot", "config", "device", "roll", "tally", "rollup"] as const) {
+          const cose = new Uint8Array(size).fill(size & 255);
+          expect(toHex(encodeEntry({ at, k, cose }))).toBe(toHex(encodeCbor({ at, k, cose })));
+        }
+  });
+
+  it("refuses what is not an entry", () => {
+    expect(() => encodeEntry({ at: -1, k: "msg", cose: new Uint8Array(1) })).toThrow(/not an unsigned integer/);
+    expect(() => encodeEntry({ at: 1, k: "note" as never, cose: new Uint8Array(1) })).toThrow(/unknown/);
+  });
+});
