@@ -10,7 +10,6 @@ import type { KeyStore, Parts } from "./app/parts";
 import { ATECC608A, SecureElementKeyStore } from "./drivers/atecc608a";
 import { DebouncedButtons } from "./drivers/buttons";
 import { R30xFingerprint } from "./drivers/fingerprint";
-import type { DigitalClass, I2CClass, SerialClass } from "./drivers/io";
 import { MatrixKeypad } from "./drivers/keypad";
 import { S0Input } from "./drivers/s0";
 import { SoftwareKeyStore } from "./drivers/softkey";
@@ -52,7 +51,8 @@ interface BoardConfig {
 }
 
 const board = (config as unknown as { signet: BoardConfig }).signet;
-const io = device.io as unknown as { Digital: DigitalClass; Serial: SerialClass; I2C: I2CClass };
+// Moddable's classes fit what the drivers ask (firmware/drivers/builtin-fit.ts checks it at compile time).
+const io = device.io;
 
 function numbers(list: string): number[] {
   return list === "" ? [] : list.split(",").map((n) => Number(n));

@@ -2,8 +2,9 @@
 // last will `offline` on the device's state topic and `online` once
 // connected; the outbox is flushed in seq order with QoS 1 while the
 // gateway's retained state is `online`, and held otherwise. Reconnects back
-// off exponentially (1 s … 64 s, plus a per-device offset so a fleet that lost
-// its broker together does not return together).
+// off exponentially (1 s … 64 s, each stretched by up to 25 % by a fixed
+// per-device factor, so a fleet that lost its broker together does not
+// return together).
 import { deviceSubscriptions, deviceTopic, parseTopic, utf8Decode, utf8Encode } from "../protocol/index";
 import type { MqttService } from "../hal/mqtt";
 import type { Timers, TimerHandle } from "../hal/timers";
@@ -127,7 +128,7 @@ export class Uplink {
     this.#state = "waiting";
     this.#gatewayOnline = false;
     this.#inFlight = 0;
-    const delay = this.#backoff + ((this.#jitter * this.#backoff) >> 10);
+    const delay = this.#backoff + Math.floor((this.#jitter * this.#backoff) / 4000); // + 0 … 25 %, fixed per device
     this.#backoff = Math.min(this.#backoff * 2, MAX_BACKOFF_MS);
     this.#events.log(`${was === "connected" ? "connection lost" : "connection failed"} (${reason}); retry in ${Math.round(delay / 1000)} s`);
     this.#retry = this.#timers.set(() => this.#connect(), delay);

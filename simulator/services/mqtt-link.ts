@@ -58,11 +58,14 @@ export class LinkBroker {
   onPublish?: (message: LinkMessage) => void;
   /** When false, the broker holds back PUBACKs (a broker that is slow to acknowledge). */
   acknowledging = true;
+  /** Checks each connecting client's credentials (and lets a test see them); a refusal closes the attempt. */
+  authenticate?: (options: MqttConnectOptions) => boolean;
 
   constructor(timers: Timers, options: LinkOptions = {}) {
     this.#timers = timers;
     this.#latency = options.latencyMs ?? 5;
     this.#options = options;
+    this.authenticate = options.authenticate;
   }
 
   get up(): boolean {
@@ -103,7 +106,7 @@ export class LinkBroker {
   /** @internal */
   open(client: LinkClient, options: MqttConnectOptions): string | undefined {
     if (!this.#up) return "broker unreachable";
-    if (this.#options.authenticate && !this.#options.authenticate(options)) return "not authorised";
+    if (this.authenticate && !this.authenticate(options)) return "not authorised";
     const existing = this.#sessions.get(options.clientId);
     if (existing) this.drop(options.clientId, "taken over by a new connection");
     this.#sessions.set(options.clientId, { client, clientId: options.clientId, will: options.will, filters: [] });
