@@ -5,10 +5,15 @@
 // broker, local ledger, and an admin token created in the data directory.
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { fromHex, isId, parseAlg, publicKeyLength, publicKeyProblem, type AdminKey } from "../firmware/protocol/index.ts";
+
+function defaultCryptoThreads(): number {
+  return Math.min(4, Math.max(0, availableParallelism() - 1));
+}
 
 const siteId = z.string().refine((s) => isId("site", s), "must be a site id ([a-z0-9][a-z0-9-]{1,31})");
 const keyName = z.string().refine((s) => isId("key name", s), "must be a key name (printable ASCII, no space, no +, at most 64 bytes)");
@@ -50,6 +55,8 @@ export const configSchema = z
       .default({}),
     /** PLC-style scan cycle period. */
     scanCycleMs: z.coerce.number().int().min(1).max(60_000).default(100),
+    /** Threads that check device signatures and sign answers beside the event loop; 0: all on the event loop. Default: one per spare core. */
+    cryptoThreads: z.coerce.number().int().min(0).max(64).default(defaultCryptoThreads()),
     /** Administrator keys: they go into the log's config record (§4.6). */
     admins: z.array(adminKey).max(64).default([]),
     /** Bearer tokens of the admin API; unset: one is created in the data directory. */
@@ -103,6 +110,7 @@ export const ENVIRONMENT: readonly { readonly name: string; readonly path: reado
   { name: "SIGNET_BROKER_URL", path: ["broker", "url"] },
   { name: "SIGNET_BROKER_PASSWORD", path: ["broker", "password"] },
   { name: "SIGNET_SCAN_CYCLE_MS", path: ["scanCycleMs"] },
+  { name: "SIGNET_CRYPTO_THREADS", path: ["cryptoThreads"] },
   { name: "SIGNET_ADMIN_TOKENS", path: ["adminTokens"], list: true },
 ];
 

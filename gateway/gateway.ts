@@ -8,6 +8,7 @@ import { EmbeddedBroker } from "./broker/embedded.ts";
 import { ExternalBroker } from "./broker/external.ts";
 import type { BrokerLink } from "./broker/link.ts";
 import { ConfigRecords } from "./config-record.ts";
+import { CryptoPool } from "./crypto-pool.ts";
 import type { GatewayConfig } from "./config.ts";
 import { HealthBoard } from "./health.ts";
 import { logRoutes } from "./http/log.ts";
@@ -77,7 +78,12 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       reservedNames: () => [key.name, ...configRecords.latestAdmins().map((a) => a.kid)],
     });
     const verifier = new Verifier(registry);
-    const ingest = new Ingest({ verifier, devices: registry, rejects, health, metrics });
+    const pool =
+      config.cryptoThreads > 0
+        ? new CryptoPool(config.cryptoThreads, { verify: (work) => verifier.checkLocally(work), sign: (m) => key.sign(m) }, { signer: { dataDir: config.dataDir, name: key.name } }, log)
+        : undefined;
+    if (pool !== undefined) stack.push(() => pool.close());
+    const ingest = new Ingest({ verifier, devices: registry, rejects, health, metrics, pool });
 
     let embedded: EmbeddedBroker | undefined;
     let broker: BrokerLink;
@@ -108,11 +114,13 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       periodMs: config.scanCycleMs,
       lastAt: lastAt(),
       logic: options.logic,
+      sign: pool ? (messages) => pool.sign(messages) : undefined,
       log,
     });
     registry.attach((kind, cose, apply) => scan.commitRecord(kind, cose, apply));
     registry.onChange((device) => {
       verifier.forget(device.id);
+      pool?.forget(device.id);
       if (device.status === "revoked") embedded?.disconnect(device.id);
     });
     metrics.logSize.set(ledger.size);
@@ -154,7 +162,9 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
         await broker.publish(gatewayStateTopic(config.site), "offline", true).catch(() => {});
         await scan.nextCycle();
         scan.stop();
+        await scan.answered();
         await broker.close();
+        await pool?.close();
         db.close();
       },
     };

@@ -6,7 +6,8 @@ import { parseTopic } from "../firmware/protocol/index.ts";
 import type { HealthBoard } from "./health.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { RejectStore } from "./rejects.ts";
-import type { DeviceLookup, Rejection, Verifier, VerifiedMessage } from "./verify.ts";
+import type { CryptoPool } from "./crypto-pool.ts";
+import type { DeviceLookup, Rejection, Verdict, Verifier, VerifiedMessage } from "./verify.ts";
 
 /** What the scan cycle drains: messages that passed rules 1–7, and rule-7 rejections that owe a nack. */
 export type Inbound =
@@ -22,6 +23,7 @@ export class Ingest {
   readonly #health: HealthBoard;
   readonly #metrics: GatewayMetrics;
   readonly #now: () => number;
+  readonly #pool: CryptoPool | undefined;
   #inbox: Inbound[] = [];
 
   constructor(options: {
@@ -30,8 +32,11 @@ export class Ingest {
     rejects: RejectStore;
     health: HealthBoard;
     metrics: GatewayMetrics;
+    /** Crypto threads; without, signatures are checked on the event loop. */
+    pool?: CryptoPool;
     now?: () => number;
   }) {
+    this.#pool = options.pool;
     this.#verifier = options.verifier;
     this.#devices = options.devices;
     this.#rejects = options.rejects;
@@ -52,7 +57,13 @@ export class Ingest {
       if (STATE_VALUES.has(value) && this.#devices.device(parsed.dev) !== undefined) this.#health.state(parsed.dev, value, receivedAt);
       return;
     }
-    const verdict = this.#verifier.verify(topic, payload, receivedAt);
+    if (this.#pool === undefined) return this.#settle(this.#verifier.verify(topic, payload, receivedAt));
+    const work = this.#verifier.precheck(topic, payload, receivedAt);
+    if ("rejection" in work) return this.#settle(work);
+    this.#pool.verify(work, (problem) => this.#settle(this.#verifier.finish(work, problem)));
+  }
+
+  #settle(verdict: Verdict): void {
     if (verdict.ok) {
       this.#push({ kind: "message", message: verdict.message });
       return;

@@ -149,8 +149,7 @@ export class Registry {
     if (this.#devices.has(id) || this.#pending.has(id)) throw new RegistryError(409, `device "${id}" is already enrolled; enrol a replacement under a new id`, "id");
     this.#pending.add(id);
     try {
-      const passwordHash = hashPassword(password);
-      const mosquittoHash = mosquittoPasswordHash(password);
+      const [passwordHash, mosquittoHash] = await Promise.all([hashPassword(password), mosquittoPasswordHash(password)]);
       const record = this.#record({ dev: id, site, alg, pub, status: "active" });
       await this.#committer()("device", record, (leaf, at) => {
         const { rowid } = this.#insert.get(id, site, alg, Buffer.from(pub), passwordHash, mosquittoHash, leaf, at)!;

@@ -10,14 +10,15 @@
 import { createHash } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import {
+  ALG_EDDSA,
+  assembleSign1,
   deviceTopic,
-  encodeEntry,
-  leafHash,
+  encodeCbor,
+  protectedHeader,
   receiptCode,
-  type Ack,
+  sigStructure,
   type Entry,
   type EntryKind,
-  type Nack,
   type RejectReason,
 } from "../firmware/protocol/index.ts";
 import type { HealthBoard } from "./health.ts";
@@ -77,7 +78,7 @@ interface PendingRecord {
 }
 
 type Answer = { readonly device: EnrolledDevice; readonly seq: number } & (
-  | { readonly t: "ack"; readonly leaf: number; readonly code: string }
+  | { readonly t: "ack"; readonly leaf: number }
   | { readonly t: "nack"; readonly reason: RejectReason }
 );
 
@@ -94,6 +95,8 @@ export interface ScanOptions {
   /** The `at` of the last entry in the log (entries' `at` never decreases). */
   readonly lastAt: number;
   readonly logic?: readonly CycleLogic[];
+  /** Signs answers' Sig_structures with the gateway key (crypto threads); default: key.sign on the event loop. */
+  readonly sign?: (messages: readonly Uint8Array[]) => Promise<Uint8Array[]>;
   readonly now?: () => number;
   readonly log?: (line: string) => void;
 }
@@ -114,12 +117,15 @@ export class ScanCycle {
   #running = false;
   #cycles = 0;
   #idle: (() => void)[] = [];
+  readonly #sending = new Set<Promise<void>>();
+  readonly #answerHeader: Uint8Array;
 
   constructor(options: ScanOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
     this.#logic = options.logic ?? [];
     this.#lastAt = options.lastAt;
+    this.#answerHeader = protectedHeader(ALG_EDDSA, options.key.name);
     // Rule 8 by integer keys (device rowid, seq): a random 32-byte unique index would slow every insert several times.
     options.db.exec(`
       CREATE TABLE IF NOT EXISTS device_seq (
@@ -234,7 +240,7 @@ export class ScanCycle {
         const duplicate = seen.hash.equals(hash);
         const reason: RejectReason = duplicate ? "duplicate" : "seq-reused";
         rejects.add({ reason, detail: `seq ${payload.seq} of ${device.id} is already at leaf ${seen.leaf}`, topic: message.topic, bytes: message.bytes, receivedAt: message.receivedAt });
-        answers.push(duplicate ? { t: "ack", device, seq: payload.seq, leaf: seen.leaf, code: "" } : { t: "nack", device, seq: payload.seq, reason });
+        answers.push(duplicate ? { t: "ack", device, seq: payload.seq, leaf: seen.leaf } : { t: "nack", device, seq: payload.seq, reason });
         continue;
       }
       const refused = this.#admit(message, cycle);
@@ -249,7 +255,7 @@ export class ScanCycle {
       seqs.set(payload.seq, { hash, leaf });
       seqRows.push([device.rowid, payload.seq, leaf, hash]);
       accepted.push({ message, leaf });
-      answers.push({ t: "ack", device, seq: payload.seq, leaf, code: "" });
+      answers.push({ t: "ack", device, seq: payload.seq, leaf });
     }
     for (const logic of this.#logic) {
       for (const record of logic.records?.(cycle) ?? []) {
@@ -288,7 +294,7 @@ export class ScanCycle {
     metrics.logSize.set(size);
     for (const entry of entries) metrics.committed.inc({ kind: entry.k });
     records.forEach((record, i) => record.resolve({ leaf: recordLeaves[i], size }));
-    this.#answer(answers, entries, cycle.sizeBefore, size, now);
+    this.#answer(answers, size, now);
   }
 
   #committed(device: number, seq: number): { hash: Buffer; leaf: number } | undefined {
@@ -304,20 +310,38 @@ export class ScanCycle {
     return null;
   }
 
-  /** Signs and publishes acks and nacks after the commit; a re-sent ack carries the latest size (§4.4). */
-  #answer(answers: readonly Answer[], entries: readonly Entry[], sizeBefore: number, size: number, now: number): void {
+  /**
+   * Signs and publishes acks and nacks after the commit; a re-sent ack
+   * carries the latest size (§4.4). Signing may happen on crypto threads, so
+   * the answers go out a little after the cycle; `answered()` waits for them.
+   */
+  #answer(answers: readonly Answer[], size: number, now: number): void {
+    if (answers.length === 0) return;
     const { key, link, metrics } = this.#o;
     const ts = Math.floor(now / 1000);
-    for (const a of answers) {
-      let payload: Ack | Nack;
-      if (a.t === "ack") {
-        const code = a.leaf >= sizeBefore ? receiptCode(leafHash(encodeEntry(entries[a.leaf - sizeBefore]))) : this.#codeOf(a.leaf);
-        payload = { v: 1, t: "ack", ts, dev: a.device.id, seq: a.seq, leaf: a.leaf, size, code };
-      } else payload = { v: 1, t: "nack", ts, dev: a.device.id, seq: a.seq, reason: a.reason };
-      const signed = key.signRecord(payload);
-      metrics.acks.inc({ answer: a.t });
-      link.publish(deviceTopic(a.device.site, a.device.id, "ack"), signed, false).catch((e: Error) => this.#o.log?.(`could not publish the ${a.t} for ${a.device.id} seq ${a.seq}: ${e.message}`));
-    }
+    const payloads = answers.map((a) =>
+      encodeCbor(
+        a.t === "ack"
+          ? { v: 1, t: "ack", ts, dev: a.device.id, seq: a.seq, leaf: a.leaf, size, code: this.#codeOf(a.leaf) }
+          : { v: 1, t: "nack", ts, dev: a.device.id, seq: a.seq, reason: a.reason },
+      ),
+    );
+    const sign = this.#o.sign ?? ((messages: readonly Uint8Array[]) => Promise.resolve(messages.map((m) => key.sign(m))));
+    const sending = sign(payloads.map((p) => sigStructure(this.#answerHeader, p))).then((signatures) => {
+      answers.forEach((a, i) => {
+        metrics.acks.inc({ answer: a.t });
+        link
+          .publish(deviceTopic(a.device.site, a.device.id, "ack"), assembleSign1(this.#answerHeader, payloads[i], signatures[i]), false)
+          .catch((e: Error) => this.#o.log?.(`could not publish the ${a.t} for ${a.device.id} seq ${a.seq}: ${e.message}`));
+      });
+    });
+    this.#sending.add(sending);
+    void sending.finally(() => this.#sending.delete(sending));
+  }
+
+  /** Resolves when every answer signed so far has been handed to the broker. */
+  async answered(): Promise<void> {
+    await Promise.all([...this.#sending]);
   }
 
   #codeOf(leaf: number): string {
