@@ -14,13 +14,13 @@ import { MatrixKeypad } from "./drivers/keypad";
 import { S0Input } from "./drivers/s0";
 import { SoftwareKeyStore } from "./drivers/softkey";
 import { SntpClock } from "./hal/moddable/clock";
-import { SerialConsole } from "./hal/moddable/console";
 import { LcdDisplay } from "./hal/moddable/display";
 import { BoardIndicators } from "./hal/moddable/indicators";
 import { ModdableMqtt } from "./hal/moddable/mqtt";
 import { WiFiLink } from "./hal/moddable/network";
 import { PreferenceStorage } from "./hal/moddable/storage";
 import { ModdableTimers } from "./hal/moddable/timers";
+import { SerialConsole } from "./hal/serial-console";
 import type { Services } from "./hal/services";
 
 /**
@@ -51,8 +51,6 @@ interface BoardConfig {
 }
 
 const board = (config as unknown as { signet: BoardConfig }).signet;
-// Moddable's classes fit what the drivers ask (firmware/drivers/builtin-fit.ts checks it at compile time).
-const io = device.io;
 
 function numbers(list: string): number[] {
   return list === "" ? [] : list.split(",").map((n) => Number(n));
@@ -72,6 +70,8 @@ function random(length: number): Uint8Array {
   return out;
 }
 
+// Moddable's classes fit what the drivers ask (firmware/drivers/builtin-fit.ts checks it at compile time).
+const io = device.io;
 const timers = new ModdableTimers();
 const storage = new PreferenceStorage("signet");
 const provisioned = loadConfig(storage);
@@ -88,7 +88,7 @@ const services: Services = {
   mqtt: new ModdableMqtt(network),
   display: new LcdDisplay({ port: lcdPort, data: lcdData, clock: lcdClock, address: lcdAddress }),
   indicators: new BoardIndicators({ leds: Object.fromEntries(pairs(board.leds)), buzzer: board.buzzer >= 0 ? board.buzzer : undefined }),
-  console: new SerialConsole({ port: consolePort, receive: consoleRx, transmit: consoleTx, baud: consoleBaud }),
+  console: new SerialConsole({ serial: { io: io.Serial, port: consolePort, receive: consoleRx, transmit: consoleTx, baud: consoleBaud } }),
   heapFree: () => Instrumentation.get(Instrumentation.map("System Free Memory")),
 };
 

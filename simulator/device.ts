@@ -15,6 +15,7 @@ import { MatrixKeypad } from "../firmware/drivers/keypad";
 import { S0Input } from "../firmware/drivers/s0";
 import { SoftwareKeyStore } from "../firmware/drivers/softkey";
 import type { MqttService } from "../firmware/hal/mqtt";
+import { SerialConsole } from "../firmware/hal/serial-console";
 import type { Services } from "../firmware/hal/services";
 import type { Storage } from "../firmware/hal/storage";
 import type { Timers } from "../firmware/hal/timers";
@@ -28,7 +29,7 @@ import { KeypadMatrix } from "./hardware/keypad";
 import type { LoadProfile } from "./hardware/load-profile";
 import { S0Meter } from "./hardware/s0meter";
 import { SimWallClock } from "./services/clock";
-import { SimConsole } from "./services/console";
+import { SerialTerminal } from "./services/console";
 import { SimDisplay, SimIndicators } from "./services/display";
 import { LinkBroker, LinkClient } from "./services/mqtt-link";
 import { ScopedTimers } from "./services/power";
@@ -42,6 +43,7 @@ export const KIOSK_PINS = Object.freeze({
   fingerprint: Object.freeze({ port: 2, receive: 19, transmit: 18, baud: 57600 }),
   secureElement: Object.freeze({ port: 0, data: 16, clock: 17, address: 0x60 }),
   pulses: Object.freeze([Object.freeze({ channel: 0, pin: 39 })]),
+  console: Object.freeze({ port: 0, receive: 3, transmit: 1, baud: 115200 }),
 });
 
 /** Input-only pins of the kiosk board that carry an external pull-up resistor. */
@@ -166,6 +168,7 @@ export interface Boot {
   readonly wallClock: SimWallClock;
   readonly parts: Parts;
   readonly board: BoardParts;
+  readonly serial: SerialConsole;
 }
 
 export class SimDevice {
@@ -175,7 +178,8 @@ export class SimDevice {
   readonly broker: LinkBroker;
   readonly display = new SimDisplay();
   readonly indicators = new SimIndicators();
-  readonly console = new SimConsole();
+  /** The technician's terminal on the console UART. */
+  readonly console = new SerialTerminal();
   readonly #options: SimDeviceOptions;
   #boot: Boot | undefined;
   #mqtt: MqttService | undefined;
@@ -187,6 +191,8 @@ export class SimDevice {
     this.hardware = options.hardware;
     this.flash = options.flash ?? new SimFlash();
     this.broker = options.broker ?? new LinkBroker(options.clock);
+    const c = KIOSK_PINS.console;
+    this.console.connect(this.hardware.board.uart(c.port, { baud: c.baud }));
   }
 
   /** The current boot (throws when the device is off). */
@@ -219,7 +225,8 @@ export class SimDevice {
     const powered = () => this.#boot?.storage === storage;
     const display = this.display;
     const indicators = this.indicators;
-    const serial = this.console;
+    const c = KIOSK_PINS.console;
+    const serial = new SerialConsole({ serial: { io: this.hardware.board.device.io.Serial, port: c.port, receive: c.receive, transmit: c.transmit, baud: c.baud } });
     const services: Services = {
       timers,
       storage,
@@ -242,7 +249,7 @@ export class SimDevice {
     const board = buildParts(this.hardware, timers, storage, seededRandom(`${seed}/key`));
     const parts = board.parts;
     const app = new DeviceApp(services, parts, { random });
-    this.#boot = { app, services, storage, timers, wallClock, parts, board };
+    this.#boot = { app, services, storage, timers, wallClock, parts, board, serial };
     storage.onPowerCut = () => this.#off();
     wallClock.start();
     return app.boot();
@@ -273,7 +280,7 @@ export class SimDevice {
     else this.#mqtt?.disconnect();
     this.#mqtt = undefined;
     boot.board.close();
-    this.console.onLine = undefined;
+    boot.serial.close();
   }
 }
 

@@ -158,7 +158,7 @@ export class VotingSession {
         this.#timer = timers.set(() => this.#go("idle"), ms ?? NOTICE_MS);
         return;
     }
-    this.#leds("off", "on", "off", "off");
+    this.#leds("on", "off", "off", "off"); // a voter at work: ready stays lit; busy blinks only while signing and sending
     this.#timer = timers.set(() => this.#timeout(), step);
   }
 

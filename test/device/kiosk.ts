@@ -100,6 +100,7 @@ export async function provisionedKiosk(setup: KioskSetup = {}): Promise<Kiosk> {
   const k = createKiosk(setup);
   const mode = await k.clock.runUntil(k.device.boot());
   if (mode !== "provisioning") throw new Error(`a blank kiosk booted into ${mode}`);
+  await k.clock.run(50); // the banner crosses the UART
   await provision(k, setup);
   return k;
 }

@@ -6,6 +6,7 @@ import { command, createKiosk, DEV, enrol, keys, provisionedKiosk, screen, wait,
 async function blankKiosk(): Promise<Kiosk> {
   const k = createKiosk();
   expect(await k.clock.runUntil(k.device.boot())).toBe("provisioning");
+  await wait(k, 50); // the banner crosses the UART
   return k;
 }
 
