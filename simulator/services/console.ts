@@ -4,6 +4,7 @@
 // SerialConsole reads those bytes, so the provisioning protocol is tested
 // down to the line ends. No Node APIs.
 import { utf8Decode, utf8Encode } from "../../firmware/protocol/index";
+import type { Console } from "../../firmware/hal/console";
 import type { UartLink, UartPart } from "../hardware/serial";
 
 export class SerialTerminal implements UartPart {
@@ -47,9 +48,46 @@ export class SerialTerminal implements UartPart {
 
   /** The answer of the command typed after `from`: its ". " lines and its final ok/err line, or undefined while it runs. */
   answer(from: number): { lines: string[]; final: string } | undefined {
-    const lines = this.output.slice(from);
-    const end = lines.findIndex((l) => l.startsWith("ok") || l.startsWith("err"));
-    if (end < 0) return undefined;
-    return { lines: lines.slice(0, end).filter((l) => l.startsWith(". ")).map((l) => l.slice(2)), final: lines[end] };
+    return answerOf(this.output.slice(from));
   }
+}
+
+/**
+ * A line-level console with no UART under it: the device's Console service and
+ * the technician's terminal in one object. For fleets, where thousands of
+ * devices need no byte timing; SimDevice uses the real SerialConsole instead.
+ */
+export class SimConsole implements Console {
+  onLine?: (line: string) => void;
+  /** Every line the device wrote, oldest first. */
+  readonly output: string[] = [];
+  onOutput?: (line: string) => void;
+
+  write(line: string): void {
+    this.output.push(line);
+    this.onOutput?.(line);
+  }
+
+  /** Sends a line to the device, as typed at the terminal. */
+  type(line: string): void {
+    this.onLine?.(line);
+  }
+
+  close(): void {
+    this.onLine = undefined;
+  }
+
+  since(from: number): string[] {
+    return this.output.slice(from);
+  }
+
+  answer(from: number): { lines: string[]; final: string } | undefined {
+    return answerOf(this.output.slice(from));
+  }
+}
+
+function answerOf(lines: string[]): { lines: string[]; final: string } | undefined {
+  const end = lines.findIndex((l) => l.startsWith("ok") || l.startsWith("err"));
+  if (end < 0) return undefined;
+  return { lines: lines.slice(0, end).filter((l) => l.startsWith(". ")).map((l) => l.slice(2)), final: lines[end] };
 }
