@@ -2,6 +2,7 @@
 // host provider (`device`, embedded:provider/builtin) with the pins of the
 // board named in manifest.json's config, and starts the device application.
 import config from "mc/config";
+import System from "embedded:io/system";
 import Instrumentation from "instrumentation";
 import Time from "time";
 import { DeviceApp } from "./app/device";
@@ -109,7 +110,7 @@ const pulses = pairs(board.pulses).map(([channel, pin]) => new S0Input({ channel
 const parts: Parts = { keypad, buttons, fingerprint, pulses, keys };
 
 network.start();
-const app = new DeviceApp(services, parts, { random });
+const app = new DeviceApp(services, parts, { random, restart: () => System.restart() });
 app.boot().then(
   (mode) => services.console.write(`# ${board.board}: ${mode}`),
   (e: unknown) => services.console.write(`# boot failed: ${String(e)}`),

@@ -248,7 +248,8 @@ export class SimDevice {
     const random = seededRandom(`${seed}/boot${this.boots}`);
     const board = buildParts(this.hardware, timers, storage, seededRandom(`${seed}/key`));
     const parts = board.parts;
-    const app = new DeviceApp(services, parts, { random });
+    // Leaving provisioning restarts the board, as on the ESP32 (System.restart).
+    const app = new DeviceApp(services, parts, { random, restart: () => void this.reboot() });
     this.#boot = { app, services, storage, timers, wallClock, parts, board, serial };
     storage.onPowerCut = () => this.#off();
     wallClock.start();

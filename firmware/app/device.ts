@@ -16,6 +16,12 @@ export interface DeviceOptions {
   /** Random bytes (PIN salts); the board passes its hardware random source, the simulator a seeded one. */
   random(length: number): Uint8Array;
   readonly fw?: string;
+  /**
+   * Restarts the board. When given, leaving provisioning restarts it, so
+   * services built at boot from the configuration (Wi-Fi, SNTP) take the new
+   * settings; without it (the simulator) the kiosk starts in place.
+   */
+  restart?(): void;
 }
 
 export class DeviceApp {
@@ -62,7 +68,11 @@ export class DeviceApp {
       run: () => {
         this.#provisioning?.stop();
         this.#provisioning = undefined;
-        void this.#run();
+        const restart = this.#options.restart;
+        if (restart) {
+          this.#mode = "stopped";
+          this.#services.timers.set(() => restart(), 200); // let "ok running" leave the UART first
+        } else void this.#run();
       },
     });
     this.#provisioning.start();
