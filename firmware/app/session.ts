@@ -50,6 +50,7 @@ export interface SessionHost {
 }
 
 const NOTICE_MS = 5000;
+const IDENTIFY_SLICE_MS = 2000;
 const MAX_NUMBER_DIGITS = 3;
 const MAX_PIN_DIGITS = 8;
 
@@ -336,11 +337,16 @@ export class VotingSession {
     this.#go("pin");
   }
 
+  /**
+   * Looks for a finger in short slices, again and again while the step lasts:
+   * the module cannot be interrupted, so a slice is what an abandoned session
+   * (CANCEL, timeout) can still keep the next voter waiting.
+   */
   #identify(): void {
     const fingerprint = this.#host.fingerprint;
     if (!fingerprint) return this.#notice(WORDS.fingerNotRead);
     const generation = this.#generation;
-    fingerprint.identify(this.#host.stepSeconds() * 1000).then(
+    fingerprint.identify(IDENTIFY_SLICE_MS).then(
       (match) => {
         if (generation !== this.#generation) return;
         const voter = match ? this.#host.voters.get(match.slot) : undefined;
@@ -353,8 +359,10 @@ export class VotingSession {
         this.#voter = voter;
         this.#authenticated();
       },
-      () => {
-        if (generation === this.#generation) this.#notice(WORDS.fingerNotRead);
+      (error: unknown) => {
+        if (generation !== this.#generation) return;
+        if ((error as { reason?: string }).reason === "no-finger") return this.#identify(); // nobody yet: look again
+        this.#notice(WORDS.fingerNotRead);
       },
     );
   }

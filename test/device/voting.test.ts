@@ -53,6 +53,19 @@ describe("a voter at the kiosk", () => {
     expect(screen(k)).toContain("Vote recorded");
   });
 
+  it("who cancels while the sensor waits does not keep the next voter waiting", async () => {
+    const k = await provisionedKiosk({ auth: "fp" });
+    await withBallot(k);
+    await keys(k, "#");
+    await wait(k, 5000); // nobody touches the sensor
+    expect(screen(k)).toContain("Place your finger");
+    await click(k, "cancel");
+    await wait(k, 2000);
+    await keys(k, "#");
+    await touch(k, "alice-right-index", 3000);
+    expect(screen(k)).toContain("1 Yes  2 No");
+  });
+
   it("with fingerprint and PIN both required, signs auth pin+fp; an unknown finger gets nowhere", async () => {
     const k = await provisionedKiosk({ auth: "pin+fp" });
     await withBallot(k);
