@@ -1,0 +1,86 @@
+// A real gateway as the simulator's target: devices are enrolled through its
+// admin API (POST /admin/devices, the `signet device enroll` call) and
+// provisioned with the public key it serves at /log/key, so their acks verify.
+import type { Alg } from "../../firmware/protocol/index";
+import type { GatewayTarget } from "../scenario/execute";
+import type { BallotSpec } from "../scenario/spec";
+
+export class GatewayAdminError extends Error {}
+
+export interface GatewayKey {
+  readonly kid: string;
+  readonly pubHex: string;
+}
+
+/** Splits a verifier key string `<name>+<hex key ID>+<base64(0x01 ‖ public key)>` (PROTOCOL §7.3). */
+export function parseVerifierKey(text: string): GatewayKey {
+  const parts = text.trim().split("+");
+  const raw = parts.length === 3 ? Buffer.from(parts[2], "base64") : Buffer.alloc(0);
+  if (parts.length !== 3 || raw.length !== 33 || raw[0] !== 0x01) throw new GatewayAdminError(`the gateway's /log/key is not a verifier key string: ${JSON.stringify(text.slice(0, 120))}`);
+  return { kid: parts[0], pubHex: raw.subarray(1).toString("hex") };
+}
+
+async function call(base: string, token: string | undefined, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; text: string }> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, base), {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (e) {
+    throw new GatewayAdminError(`cannot reach the gateway at ${base}: ${String((e as Error).cause ?? (e as Error).message)}`);
+  }
+  return { status: response.status, text: await response.text() };
+}
+
+function refusal(what: string, r: { status: number; text: string }): GatewayAdminError {
+  let reason = r.text;
+  try {
+    reason = (JSON.parse(r.text) as { error?: string }).error ?? r.text;
+  } catch {
+    // not JSON: keep the text
+  }
+  return new GatewayAdminError(`the gateway refused ${what} (${r.status}): ${reason}`);
+}
+
+export interface RealGatewayOptions {
+  readonly url: string;
+  readonly token: string;
+  /** The site the devices are enrolled at (the gateway's site). */
+  readonly site: string;
+  /** The administrator key devices trust for ballots. */
+  readonly adminKid: string;
+  readonly adminPubHex: string;
+  /** How ballots reach the devices; by default POST /admin/ballots with the signed COSE. */
+  publishBallot?(ballot: BallotSpec, start: number): void | Promise<void>;
+  /** Signs a ballot with the scenario's administrator key (for the default publisher). */
+  signBallot?(ballot: BallotSpec, start: number): Uint8Array;
+}
+
+/** Fetches the gateway's key and makes the executor's target out of its admin API. */
+export async function realGatewayTarget(options: RealGatewayOptions): Promise<GatewayTarget & { readonly enrolled: string[] }> {
+  const keyAnswer = await call(options.url, undefined, "GET", "/log/key");
+  if (keyAnswer.status !== 200) throw refusal("/log/key", keyAnswer);
+  const key = parseVerifierKey(keyAnswer.text);
+  const enrolled: string[] = [];
+  return {
+    kid: key.kid,
+    pubHex: key.pubHex,
+    adminKid: options.adminKid,
+    adminPubHex: options.adminPubHex,
+    enrolled,
+    async enroll(dev: string, alg: Alg, pub: Uint8Array, password: string) {
+      const r = await call(options.url, options.token, "POST", "/admin/devices", { id: dev, site: options.site, alg: alg === -7 ? "ES256" : "EdDSA", pub: Buffer.from(pub).toString("hex"), password });
+      if (r.status !== 201) throw refusal(`to enrol ${dev}`, r);
+      enrolled.push(dev);
+    },
+    async publishBallot(ballot: BallotSpec, start: number) {
+      if (options.publishBallot) return options.publishBallot(ballot, start);
+      const cose = options.signBallot!(ballot, start);
+      const r = await call(options.url, options.token, "POST", "/admin/ballots", { cose: Buffer.from(cose).toString("base64") });
+      if (r.status === 404) throw new GatewayAdminError(`the gateway at ${options.url} has no ballot admin API (POST /admin/ballots); publish ballot ${ballot.id} there before the run`);
+      if (r.status >= 300) throw refusal(`ballot ${ballot.id}`, r);
+    },
+  };
+}
