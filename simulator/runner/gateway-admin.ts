@@ -14,10 +14,11 @@ export interface GatewayKey {
 
 /** Splits a verifier key string `<name>+<hex key ID>+<base64(0x01 ‖ public key)>` (PROTOCOL §7.3). */
 export function parseVerifierKey(text: string): GatewayKey {
-  const parts = text.trim().split("+");
-  const raw = parts.length === 3 ? Buffer.from(parts[2], "base64") : Buffer.alloc(0);
-  if (parts.length !== 3 || raw.length !== 33 || raw[0] !== 0x01) throw new GatewayAdminError(`the gateway's /log/key is not a verifier key string: ${JSON.stringify(text.slice(0, 120))}`);
-  return { kid: parts[0], pubHex: raw.subarray(1).toString("hex") };
+  // The key name has no "+" (PROTOCOL §1); the base64 after the key ID may.
+  const match = /^([^+]+)\+([0-9a-f]{8})\+([A-Za-z0-9+/=]+)$/.exec(text.trim());
+  const raw = match ? Buffer.from(match[3], "base64") : Buffer.alloc(0);
+  if (!match || raw.length !== 33 || raw[0] !== 0x01) throw new GatewayAdminError(`the gateway's /log/key is not a verifier key string: ${JSON.stringify(text.slice(0, 120))}`);
+  return { kid: match[1], pubHex: raw.subarray(1).toString("hex") };
 }
 
 async function call(base: string, token: string | undefined, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; text: string }> {

@@ -199,7 +199,8 @@ export function parseScenario(text: string, file = "scenario.yaml"): ScenarioSpe
     const path = issue.path;
     if (issue.code === "unrecognized_keys") {
       const key = issue.keys[0];
-      throw new ScenarioError(file, keyLine(doc, lines, path, key), `${describePath([...path, key])}: unknown key "${key}"`);
+      const where = describePath(path);
+      throw new ScenarioError(file, keyLine(doc, lines, path, key), `${where ? `${where}: ` : ""}unknown key "${key}"`);
     }
     const where = describePath(path);
     throw new ScenarioError(file, lineOf(doc, lines, path), `${where ? `${where}: ` : ""}${issue.message}`);
