@@ -62,6 +62,13 @@ export type RecordCommitter = (kind: "device", cose: Uint8Array, apply: (leaf: n
 
 export const MIN_PASSWORD_LENGTH = 12;
 
+/** Active devices and their Mosquitto hashes, read from a gateway's database (the gateway may be running: WAL). */
+export function readMosquittoAccounts(db: Database): { id: string; site: string; hash: string }[] {
+  const exists = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'device'").get();
+  if (exists === undefined) return [];
+  return db.prepare<[], { id: string; site: string; hash: string }>("SELECT id, site, mosquitto_hash AS hash FROM device WHERE status = 'active' ORDER BY id").all();
+}
+
 export class Registry {
   readonly #site: string;
   readonly #key: GatewayKey;

@@ -1,8 +1,13 @@
 // `signet gateway`: runs the site gateway in the foreground until SIGINT or
 // SIGTERM; prints where it listens, its log origin and verifier key.
 import { Command } from "commander";
-import { ConfigError, loadConfig } from "../gateway/config.ts";
-import { startGateway } from "../gateway/gateway.ts";
+import { join } from "node:path";
+import { mosquittoPasswordHash } from "../gateway/broker/credentials.ts";
+import { writeMosquittoFiles } from "../gateway/broker/mosquitto.ts";
+import { ConfigError, loadConfig, type ConfigFlags } from "../gateway/config.ts";
+import { DATABASE_FILE, startGateway } from "../gateway/gateway.ts";
+import { openDatabase } from "../gateway/ledger/store.ts";
+import { readMosquittoAccounts } from "../gateway/registry.ts";
 import { CliError } from "./errors.ts";
 
 interface GatewayFlags {
@@ -19,6 +24,46 @@ function portFlag(value: string, flag: string): number {
   return port;
 }
 
+function loadOrFail(flags: ConfigFlags) {
+  try {
+    return loadConfig(flags);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new CliError(e.message);
+    throw e;
+  }
+}
+
+/** `signet gateway mosquitto`: the files an external Mosquitto needs for this gateway's devices. */
+function mosquittoCommand(): Command {
+  return new Command("mosquitto")
+    .description("write mosquitto.conf, acl and passwords for an external Mosquitto broker (PROTOCOL §5, §8) from the gateway's registry")
+    .requiredOption("--out <dir>", "directory for the three files")
+    .option("--config <file>", "the gateway's configuration file")
+    .option("--data <dir>", "the gateway's data directory (default ./signet-data, or SIGNET_DATA)")
+    .option("--port <port>", "the port Mosquitto listens on", "1883")
+    .option("--listen <addr>", "the address Mosquitto listens on", "127.0.0.1")
+    .action(async (flags: { out: string; config?: string; data?: string; port: string; listen: string }) => {
+      const config = loadOrFail({ config: flags.config, data: flags.data });
+      const db = openDatabase(join(config.dataDir, DATABASE_FILE));
+      let devices;
+      try {
+        devices = readMosquittoAccounts(db);
+      } finally {
+        db.close();
+      }
+      const written = writeMosquittoFiles({
+        site: config.site,
+        host: flags.listen,
+        port: portFlag(flags.port, "--port"),
+        dir: flags.out,
+        devices,
+        gatewayHash: await mosquittoPasswordHash(config.brokerPassword),
+      });
+      process.stdout.write(`${written.join("\n")}\n${devices.length} devices; start with: mosquitto -c ${written[0]}\n`);
+      process.stdout.write(`then run the gateway with broker.url (SIGNET_BROKER_URL=mqtt://${flags.listen}:${flags.port})\n`);
+    });
+}
+
 export function gatewayCommand(): Command {
   return new Command("gateway")
     .description("run the site gateway: embedded MQTT broker, verification, scan cycle, Merkle log, HTTP API")
@@ -28,19 +73,17 @@ export function gatewayCommand(): Command {
     .option("--mqtt <port>", "embedded broker port (default 1883; 0: a free port)")
     .option("--listen <addr>", "address for HTTP and MQTT (default 127.0.0.1)")
     .action(async (flags: GatewayFlags) => {
-      let config;
-      try {
-        config = loadConfig({
-          config: flags.config,
-          data: flags.data,
-          listen: flags.listen,
-          http: flags.http === undefined ? undefined : portFlag(flags.http, "--http"),
-          mqtt: flags.mqtt === undefined ? undefined : portFlag(flags.mqtt, "--mqtt"),
-        });
-      } catch (e) {
-        if (e instanceof ConfigError) throw new CliError(e.message);
-        throw e;
-      }
+      const config = loadOrFail({
+        config: flags.config,
+        data: flags.data,
+        listen: flags.listen,
+        http: flags.http === undefined ? undefined : portFlag(flags.http, "--http"),
+        mqtt: flags.mqtt === undefined ? undefined : portFlag(flags.mqtt, "--mqtt"),
+      });
+      // A closed pipe on stdout (`signet gateway | head`) must not take the gateway down.
+      process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+        if (e.code !== "EPIPE") throw e;
+      });
       const say = (line: string) => process.stdout.write(`${line}\n`);
       const gateway = await startGateway(config, { log: (line) => process.stderr.write(`${line}\n`), processMetrics: true });
       say(`signet gateway for site ${config.site}`);
@@ -59,5 +102,6 @@ export function gatewayCommand(): Command {
         process.once("SIGTERM", shutdown);
       });
       await gateway.stop();
-    });
+    })
+    .addCommand(mosquittoCommand());
 }
