@@ -136,7 +136,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         siteWires.push(view);
         wire = view;
       } else {
-        const mqttWire = await MqttGatewayWire.connect(brokerUrl, site);
+        const mqttWire = await MqttGatewayWire.connect(brokerUrl, site, options.onWarning);
         closers.push(() => mqttWire.close());
         wire = mqttWire;
       }

@@ -87,7 +87,7 @@ export async function runScenario(spec: ScenarioSpec, options: RunOptions = {}):
           : undefined,
       });
     } else {
-      const wire = await MqttGatewayWire.connect(brokerUrl, scenario.site);
+      const wire = await MqttGatewayWire.connect(brokerUrl, scenario.site, options.onWarning);
       closers.push(() => wire.close());
       target = standInTarget(new StandInGateway(wire, scenario.site, keys, () => scenario.start * 1000 + Math.floor(clock.now())));
     }
