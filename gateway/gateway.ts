@@ -2,7 +2,7 @@
 // (rules 1–7) → scan cycle (rule 8, hooks, one transaction, checkpoint) →
 // acks; beside it the registry, the reject store and the HTTP server.
 import { join } from "node:path";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { decodeEntry, gatewayStateTopic } from "../firmware/protocol/index.ts";
 import { EmbeddedBroker } from "./broker/embedded.ts";
 import { ExternalBroker } from "./broker/external.ts";
@@ -46,9 +46,21 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
+/** The running parts an extension builds on (before the scan cycle starts and the HTTP server listens). */
+export type GatewayParts = Omit<Gateway, "http" | "httpUrl" | "stop">;
+
+/** What an extension adds: scan-cycle logic, admin routes (under /admin, token-checked), public routes. */
+export interface GatewayExtension {
+  readonly logic?: readonly CycleLogic[];
+  readonly adminRoutes?: readonly FastifyPluginAsync[];
+  readonly routes?: readonly FastifyPluginAsync[];
+}
+
 export interface StartOptions {
   /** Rule-9 logic and per-cycle records (issue 7: ballots, meters). */
   readonly logic?: readonly CycleLogic[];
+  /** Called once the parts exist, before the first scan cycle: ballots, meters, dashboard plug in here. */
+  readonly extend?: (parts: GatewayParts) => GatewayExtension | Promise<GatewayExtension>;
   readonly log?: (line: string) => void;
   /** Process-wide metrics (CPU, memory) in the registry; off for gateways started inside tests. */
   readonly processMetrics?: boolean;
@@ -123,16 +135,20 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       pool?.forget(device.id);
       if (device.status === "revoked") embedded?.disconnect(device.id);
     });
+    const blobs = BlobStore.open(config.dataDir);
+    const parts: GatewayParts = { config, key, db, ledger, blobs, registry, rejects, health, configRecords, metrics, scan, broker, mqttUrl: broker.url };
+    const extension = (await options.extend?.(parts)) ?? {};
+    for (const logic of extension.logic ?? []) scan.use(logic);
+
     metrics.logSize.set(ledger.size);
     scan.start();
     stack.push(() => scan.stop());
     await broker.subscribe((topic, payload) => ingest.receive(topic, payload));
     await broker.publish(gatewayStateTopic(config.site), "online", true);
 
-    const blobs = BlobStore.open(config.dataDir);
     const http = await buildHttpServer({
-      plugins: [{ plugin: logRoutes as never, options: { ledger, blobs } }],
-      admin: { tokens: config.adminTokens, registry, health, rejects },
+      plugins: [{ plugin: logRoutes as never, options: { ledger, blobs } }, ...(extension.routes ?? []).map((plugin) => ({ plugin: plugin as never }))],
+      admin: { tokens: config.adminTokens, registry, health, rejects, routes: extension.adminRoutes },
     });
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());

@@ -108,7 +108,7 @@ function sha256(bytes: Uint8Array): Buffer {
 export class ScanCycle {
   readonly #o: ScanOptions;
   readonly #now: () => number;
-  readonly #logic: readonly CycleLogic[];
+  readonly #logic: CycleLogic[];
   readonly #findSeq;
   readonly #insertSeq;
   #lastAt: number;
@@ -123,7 +123,7 @@ export class ScanCycle {
   constructor(options: ScanOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
-    this.#logic = options.logic ?? [];
+    this.#logic = [...(options.logic ?? [])];
     this.#lastAt = options.lastAt;
     this.#answerHeader = protectedHeader(ALG_EDDSA, options.key.name);
     // Rule 8 by integer keys (device rowid, seq): a random 32-byte unique index would slow every insert several times.
@@ -138,6 +138,11 @@ export class ScanCycle {
     `);
     this.#findSeq = options.db.prepare<[number, number], { leaf: number; sha256: Buffer }>("SELECT leaf, sha256 FROM device_seq WHERE device = ? AND seq = ?");
     this.#insertSeq = options.db.prepare("INSERT INTO device_seq (device, seq, leaf, sha256) VALUES (?, ?, ?, ?)");
+  }
+
+  /** Adds logic (rule 9, per-cycle records); it runs after the logic added before it. */
+  use(logic: CycleLogic): void {
+    this.#logic.push(logic);
   }
 
   /** Cycles run so far. */

@@ -14,6 +14,8 @@ export interface AdminOptions {
   readonly registry: Registry;
   readonly health: HealthBoard;
   readonly rejects: RejectStore;
+  /** More admin routes (ballots, rolls, …), mounted under /admin behind the same token check. */
+  readonly routes?: readonly FastifyPluginAsync[];
 }
 
 function digest(text: string): Buffer {
@@ -88,6 +90,8 @@ export const adminRoutes: FastifyPluginAsync<AdminOptions> = async (app, options
       return refuse(reply, e);
     }
   });
+
+  for (const routes of options.routes ?? []) await app.register(routes);
 
   app.get("/rejects", async () => ({ counts: options.rejects.counts(), recent: options.rejects.recent(100).map((r) => ({ ...r, head: Buffer.from(r.head).toString("hex") })) }));
 };
