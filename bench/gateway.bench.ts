@@ -123,7 +123,7 @@ async function brokerAlone(devices: readonly BenchDevice[]): Promise<PublishersR
 
 async function gatewayEndToEnd(devices: readonly BenchDevice[]): Promise<PublishersResult & { committed: number; cycles: number; overruns: number; coresBusy: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), "signet-bench-"));
-  const gateway = await startGateway(loadConfig({ data: dataDir, http: 0, mqtt: 0 }, { SIGNET_SITE: SITE }));
+  const gateway = await startGateway(loadConfig({ data: dataDir, http: 0, mqtt: 0 }, { SIGNET_SITE: SITE, SIGNET_CRYPTO_THREADS: process.env.SIGNET_CRYPTO_THREADS, SIGNET_SCAN_CYCLE_MS: process.env.SIGNET_SCAN_CYCLE_MS }));
   try {
     await Promise.all(devices.map((d) => gateway.registry.enroll({ id: d.id, site: SITE, alg: d.alg, pub: d.pub, password: d.password })));
     const sizeBefore = gateway.ledger.size;
