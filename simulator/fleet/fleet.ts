@@ -23,6 +23,7 @@ import { startRunBroker } from "../runner/broker";
 import { realGatewayTarget } from "../runner/gateway-admin";
 import { probeBroker } from "../runner/probe";
 import { MqttGatewayWire } from "../runner/wire";
+import { nodeSignatureSuite } from "../runner/node-suite";
 import { MeterDevice } from "./meter-device";
 import { parseDuration } from "../scenario/parse";
 import type { KeyStore } from "../../firmware/app/parts";
@@ -100,10 +101,13 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
 
   try {
     let brokerUrl = "mqtt://broker.signet-sim.lan:1883";
-    let link: LinkBroker | undefined;
+    // In process, each device has its own link to the gateway (as each has its own connection on a
+    // broker), so a message is routed to one device, not matched against every device's subscriptions.
+    const links = new Map<string, LinkBroker>();
+    const linksOfSite = new Map<string, LinkBroker[]>();
+    const retainedOfSite = new Map<string, Map<string, Uint8Array>>();
     if (inProcess) {
-      link = new LinkBroker(clock);
-      link.recording = false;
+      // nothing to start
     } else if (options.broker && options.broker !== "embedded") brokerUrl = options.broker;
     else if (options.gateway) brokerUrl = `mqtt://${new URL(options.gateway.url).hostname}:1883`;
     else {
@@ -116,8 +120,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       if (problem) options.onWarning?.(`broker ${brokerUrl} is unreachable (${problem}); the devices retry with the firmware's back-off (1 s, 2 s, … 64 s)`);
     }
 
-    const siteWires: GatewayWire[] = [];
-    if (link) link.onPublish = (m) => siteWires.forEach((w) => w.onPublish?.(m));
+    const siteWires = new Map<string, GatewayWire>();
+    const suite = nodeSignatureSuite();
     const sites = Array.from({ length: options.sites }, (_, i) => (options.sites === 1 ? "fleet" : `fleet-${i + 1}`));
     const targets = new Map<string, GatewayTarget>();
     for (const site of sites) {
@@ -130,17 +134,26 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         continue;
       }
       let wire: GatewayWire;
-      if (link) {
-        // One in-process link carries every site; each stand-in gateway gets its own view of it.
-        const view: GatewayWire = { publish: (topic, payload, retain) => link!.publish(topic, payload, retain) };
-        siteWires.push(view);
+      if (inProcess) {
+        const kept = new Map<string, Uint8Array>();
+        retainedOfSite.set(site, kept);
+        const view: GatewayWire = {
+          publish: (topic, payload, retain) => {
+            if (retain) kept.set(topic, payload); // for the links of devices that come later
+            const parsed = parseTopic(topic);
+            if (parsed?.kind === "device") links.get(parsed.dev)?.publish(topic, payload, retain);
+            else for (const l of linksOfSite.get(site) ?? []) l.publish(topic, payload, retain);
+          },
+        };
+        siteWires.set(site, view);
+        linksOfSite.set(site, []);
         wire = view;
       } else {
         const mqttWire = await MqttGatewayWire.connect(brokerUrl, site, options.onWarning);
         closers.push(() => mqttWire.close());
         wire = mqttWire;
       }
-      const gateway = new StandInGateway(wire, site, keys, () => start * 1000 + Math.floor(clock.now()));
+      const gateway = new StandInGateway(wire, site, keys, () => start * 1000 + Math.floor(clock.now()), suite);
       targets.set(site, standInTarget(gateway));
       gateway.setOnline(true);
     }
@@ -204,7 +217,18 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
           }
         },
       });
-      const service = link ? link.client() : new NodeMqttService({ url: brokerUrl, connectTimeoutMs: 10_000 });
+      let service: MqttService;
+      if (inProcess) {
+        const site = sites[devices.indexOf(device) % sites.length];
+        const link = new LinkBroker(clock);
+        link.recording = false;
+        const wire = siteWires.get(site)!;
+        link.onPublish = (m) => wire.onPublish?.(m);
+        links.set(device.id, link);
+        for (const [topic, payload] of retainedOfSite.get(site)!) link.publish(topic, payload, true);
+        linksOfSite.get(site)!.push(link);
+        service = link.client();
+      } else service = new NodeMqttService({ url: brokerUrl, connectTimeoutMs: 10_000 });
       services.push(service);
       await device.boot(tap.wrap(service));
     }

@@ -22,6 +22,7 @@ import { runOnXs } from "../xs/runner";
 import { startRunBroker, type RunBroker } from "./broker";
 import { probeBroker } from "./probe";
 import { realGatewayTarget } from "./gateway-admin";
+import { nodeSignatureSuite } from "./node-suite";
 import { MqttGatewayWire } from "./wire";
 
 export const XS_ENTRY = fileURLToPath(new URL("../scenario/xs-entry.ts", import.meta.url));
@@ -56,7 +57,7 @@ export async function runScenario(spec: ScenarioSpec, options: RunOptions = {}):
     if (real) throw new RunOptionError("--xs runs use the in-process link (the XS engine has no sockets); drop --broker/--gateway, or run them on Node");
     return (await runOnXs<ScenarioResult>(XS_ENTRY, { scenario })).result;
   }
-  if (!real) return runInProcess(scenario, options.onTrace);
+  if (!real) return runInProcess(scenario, options.onTrace, nodeSignatureSuite());
 
   const closers: (() => Promise<void>)[] = [];
   try {
@@ -89,7 +90,7 @@ export async function runScenario(spec: ScenarioSpec, options: RunOptions = {}):
     } else {
       const wire = await MqttGatewayWire.connect(brokerUrl, scenario.site, options.onWarning);
       closers.push(() => wire.close());
-      target = standInTarget(new StandInGateway(wire, scenario.site, keys, () => scenario.start * 1000 + Math.floor(clock.now())));
+      target = standInTarget(new StandInGateway(wire, scenario.site, keys, () => scenario.start * 1000 + Math.floor(clock.now()), nodeSignatureSuite()));
     }
     const services: MqttService[] = [];
     closers.push(async () => {

@@ -10,13 +10,19 @@
 // runs on XS beside the firmware.
 import {
   ALG_EDDSA,
+  assembleSign1,
   ballotTopic,
+  encodePayload,
+  protectedHeader,
+  sigStructure,
+  signMessage,
+  verifyMessage,
   decodeSign1,
   deviceTopic,
   encodeEntry,
   gatewayStateTopic,
   leafHash,
-  openMessage,
+  parsePayload,
   parseTopic,
   publicKeyOf,
   receiptCode,
@@ -27,8 +33,25 @@ import {
   ProtocolError,
   type Alg,
   type DeviceMessage,
+  type Payload,
   type RejectReason,
 } from "../../firmware/protocol/index";
+
+/**
+ * The stand-in gateway's signature work: @noble/curves by default (it runs on
+ * XS); Node runs pass node:crypto (simulator/runner/node-suite.ts), which
+ * gives the same Ed25519 signatures at a fraction of the cost.
+ */
+export interface SignatureSuite {
+  /** Ed25519 signature of `message` with a 32-byte seed. */
+  signEd25519(seed: Uint8Array, message: Uint8Array): Uint8Array;
+  verify(alg: Alg, publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+export const NOBLE_SUITE: SignatureSuite = {
+  signEd25519: (seed, message) => signMessage(ALG_EDDSA, seed, message),
+  verify: (alg, publicKey, message, signature) => verifyMessage(alg, publicKey, message, signature),
+};
 import type { BallotSpec } from "./spec";
 
 /** What the stand-in gateway needs of the MQTT side: publish as the gateway, and see every device publish. */
@@ -90,6 +113,7 @@ export class StandInGateway {
   readonly site: string;
   readonly #wire: GatewayWire;
   readonly #now: () => number;
+  readonly #suite: SignatureSuite;
   readonly #devices = new Map<string, { alg: Alg; pub: Uint8Array }>();
   readonly #ballots = new Map<string, BallotSpec & { opensAt: number; closesAt: number }>();
   readonly #byBytes = new Map<string, Committed>();
@@ -101,8 +125,9 @@ export class StandInGateway {
   #online = true;
 
   /** `now` gives the gateway's clock in Unix milliseconds. */
-  constructor(wire: GatewayWire, site: string, keys: StandInKeys, now: () => number) {
+  constructor(wire: GatewayWire, site: string, keys: StandInKeys, now: () => number, suite: SignatureSuite = NOBLE_SUITE) {
     this.#wire = wire;
+    this.#suite = suite;
     this.site = site;
     this.keys = keys;
     this.#now = now;
@@ -147,7 +172,10 @@ export class StandInGateway {
     if (!device) return void this.rejected.push({ dev: parsed.dev, reason: "unknown-device" });
     let payload: DeviceMessage;
     try {
-      payload = openMessage(bytes, { publicKey: device.pub, alg: device.alg, maxSize: 1024, allowed: ["vote", "reading", "status"] }).payload;
+      const message = decodeSign1(bytes, 1024);
+      if (message.alg !== device.alg || message.signature.length !== 64 || !this.#suite.verify(device.alg, device.pub, sigStructure(message.protectedBytes, message.payloadBytes), message.signature))
+        throw new ProtocolError("bad-signature", "the signature does not verify with the enrolled key");
+      payload = parsePayload(message.payload, ["vote", "reading", "status"]);
       if (decodeSign1(bytes).kid !== parsed.dev || payload.dev !== parsed.dev || payload.t !== parsed.channel) throw new ProtocolError("topic-mismatch", "topic, kid and payload disagree");
     } catch (e) {
       // A device of ours never sends these; they are kept, not answered, as rules 1–6 are.
@@ -186,13 +214,18 @@ export class StandInGateway {
 
   #ack(c: Committed): void {
     const ts = Math.floor(this.#now() / 1000);
-    const ack = signPayload(ALG_EDDSA, this.keys.gatewayKid, { v: 1, t: "ack", ts, dev: c.dev, seq: c.seq, leaf: c.leaf, size: this.log.length + 1, code: c.code }, this.keys.gatewayKey);
-    this.#wire.publish(deviceTopic(this.site, c.dev, "ack"), ack, false);
+    this.#answer(c.dev, { v: 1, t: "ack", ts, dev: c.dev, seq: c.seq, leaf: c.leaf, size: this.log.length + 1, code: c.code });
   }
 
   #nack(dev: string, seq: number, reason: RejectReason): void {
     const ts = Math.floor(this.#now() / 1000);
-    const nack = signPayload(ALG_EDDSA, this.keys.gatewayKid, { v: 1, t: "nack", ts, dev, seq, reason }, this.keys.gatewayKey);
-    this.#wire.publish(deviceTopic(this.site, dev, "ack"), nack, false);
+    this.#answer(dev, { v: 1, t: "nack", ts, dev, seq, reason });
+  }
+
+  #answer(dev: string, payload: Payload): void {
+    const prot = protectedHeader(ALG_EDDSA, this.keys.gatewayKid);
+    const body = encodePayload(payload);
+    const signature = this.#suite.signEd25519(this.keys.gatewayKey, sigStructure(prot, body));
+    this.#wire.publish(deviceTopic(this.site, dev, "ack"), assembleSign1(prot, body, signature), false);
   }
 }

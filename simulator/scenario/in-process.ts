@@ -5,7 +5,7 @@
 import { VirtualClock } from "../clock";
 import { LinkBroker } from "../services/mqtt-link";
 import { executeScenario, linkDrop, type ExecuteOptions, type GatewayTarget, type ScenarioResult } from "./execute";
-import { StandInGateway, standInKeys } from "./gateway";
+import { StandInGateway, standInKeys, type SignatureSuite } from "./gateway";
 import type { ScenarioSpec } from "./spec";
 
 /** A target for the executor made of a stand-in gateway. */
@@ -21,11 +21,12 @@ export function standInTarget(gateway: StandInGateway): GatewayTarget {
   };
 }
 
-export async function runInProcess(scenario: ScenarioSpec, onTrace?: ExecuteOptions["onTrace"]): Promise<ScenarioResult> {
+/** `suite`: the stand-in gateway's signature code (default @noble/curves; Node passes node:crypto, same bytes). */
+export async function runInProcess(scenario: ScenarioSpec, onTrace?: ExecuteOptions["onTrace"], suite?: SignatureSuite): Promise<ScenarioResult> {
   const clock = new VirtualClock(0);
   const broker = new LinkBroker(clock);
   broker.recording = false;
-  const gateway = new StandInGateway(broker, scenario.site, standInKeys(scenario.seed, scenario.site), () => scenario.start * 1000 + Math.floor(clock.now()));
+  const gateway = new StandInGateway(broker, scenario.site, standInKeys(scenario.seed, scenario.site), () => scenario.start * 1000 + Math.floor(clock.now()), suite);
   return executeScenario(scenario, {
     clock,
     target: standInTarget(gateway),
