@@ -102,11 +102,13 @@ export function simCommand(): Command {
     .option("--sites <n>", "sites the devices are spread over", "1")
     .option("--duration <d>", "simulated time, e.g. 1h, 30m, 1d", "1h")
     .option("--speed <speed>", "max (as fast as the machine goes) or xK (K × real time)", "max")
-    .option("--broker <url>", "a broker URL instead of the embedded one")
+    .option("--kiosks <n>", "voting load: kiosks per site, whose voters vote one after another through the run", "0")
+    .option("--voters <n>", "voters per kiosk", "10")
+    .option("--broker <url>", "a broker URL instead of the embedded one ('link': the in-process link, no sockets)")
     .option("--gateway <url>", "a real gateway: devices are enrolled through its admin API (it serves one site: use --sites 1)")
     .option("--token <token>", "the gateway's admin token (or SIGNET_ADMIN_TOKEN)")
     .option("--seed <seed>", "seed of keys and loads", "fleet")
-    .action(async (o: { devices: string; sites: string; duration: string; speed: string; broker?: string; gateway?: string; token?: string; seed: string }) => {
+    .action(async (o: { devices: string; sites: string; duration: string; speed: string; kiosks: string; voters: string; broker?: string; gateway?: string; token?: string; seed: string }) => {
       let durationMs: number;
       let speed: number | "max";
       try {
@@ -120,6 +122,8 @@ export function simCommand(): Command {
         sites: positiveInt(o.sites, "--sites"),
         durationMs,
         speed,
+        kiosks: o.kiosks === "0" ? 0 : positiveInt(o.kiosks, "--kiosks"),
+        votersPerKiosk: positiveInt(o.voters, "--voters"),
         broker: o.broker,
         gateway: o.gateway ? { url: o.gateway, token: tokenOf(o.token) } : undefined,
         seed: o.seed,

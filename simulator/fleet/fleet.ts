@@ -25,6 +25,9 @@ import { probeBroker } from "../runner/probe";
 import { MqttGatewayWire } from "../runner/wire";
 import { nodeSignatureSuite } from "../runner/node-suite";
 import { MeterDevice } from "./meter-device";
+import { KioskHardware, SimDevice } from "../device";
+import { provisionKiosk } from "../scenario/execute";
+import type { BallotSpec, DeviceSpec } from "../scenario/spec";
 import { parseDuration } from "../scenario/parse";
 import type { KeyStore } from "../../firmware/app/parts";
 import type { Storage } from "../../firmware/hal/storage";
@@ -40,8 +43,13 @@ export interface FleetOptions {
   readonly broker?: string;
   readonly gateway?: { readonly url: string; readonly token: string };
   readonly seed?: string;
+  /** Number of the first device (ids meter-0001 …); a shard of a parallel fleet starts further on. */
+  readonly firstDevice?: number;
   /** Reading interval, seconds (60 by default). */
   readonly intervalSeconds?: number;
+  /** Voting load: kiosks per site, each with this many voters who vote one after another through the run. */
+  readonly kiosks?: number;
+  readonly votersPerKiosk?: number;
   /** A key store with the same signatures, faster (the benchmark's node:crypto store). */
   readonly keys?: (storage: Storage, random: (n: number) => Uint8Array) => KeyStore;
   /** Where to draw a progress bar (a TTY), if anywhere. */
@@ -60,13 +68,33 @@ export interface FleetSummary {
   readonly published: number;
   readonly acked: number;
   readonly rejected: number;
+  /** Votes among the published messages (kiosks' voting load). */
+  readonly votes: number;
   /** Publish → ack, wall-clock ms (in-process: virtual ms). */
   readonly latencyMeanMs: number;
   readonly latencyP99Ms: number;
+  /** Every publish→ack latency, for merging the shards of a parallel fleet. */
+  readonly latencies?: readonly number[];
   /** Sum of the emulated meters' true energy. */
   readonly meterWh: number;
   readonly transport: string;
 }
+
+/** The ballot the fleet's kiosks vote on (open for a week from the start). */
+export const FLEET_BALLOT: BallotSpec = {
+  id: "fleet-poll",
+  rev: 1,
+  title: "Fleet poll",
+  options: [
+    { id: "yes", label: "Yes" },
+    { id: "no", label: "No" },
+    { id: "abstain", label: "Abstain" },
+  ],
+  opens: -60,
+  closes: 7 * 86400,
+  roll: "fleet",
+  line: 0,
+};
 
 export function parseSpeed(text: string): number | "max" {
   if (text === "max") return "max";
@@ -96,6 +124,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
   let published = 0;
   let acked = 0;
   let rejected = 0;
+  let votesPublished = 0;
   const latencies: number[] = [];
   const pending = new Map<string, Pending>();
 
@@ -158,14 +187,14 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       gateway.setOnline(true);
     }
 
-    const random = new SeededRandom(`${seed}/loads`);
     const devices: MeterDevice[] = [];
     const services: MqttService[] = [];
     const enrolments: Promise<void>[] = [];
     for (let i = 0; i < options.devices; i++) {
       const site = sites[i % sites.length];
-      const id = `meter-${String(i + 1).padStart(4, "0")}`;
+      const id = `meter-${String(i + (options.firstDevice ?? 1)).padStart(4, "0")}`;
       // Households at different hours and sizes: the daily curve scaled by 0.5 … 1.5, started at any hour.
+      const random = new SeededRandom(`${seed}/${id}/load`);
       const scale = 0.5 + random.next();
       const device = new MeterDevice(clock, {
         id,
@@ -191,9 +220,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     }
     await Promise.all(enrolments);
 
-    for (const device of devices) {
-      const tap = new MqttTap({
-        dev: device.id,
+    const tapFor = (dev: string) =>
+      new MqttTap({
+        dev,
         timers: clock,
         drop: () => undefined,
         record: (t) => {
@@ -204,10 +233,11 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
           if (t.direction === "out") {
             if (payload.t !== "vote" && payload.t !== "reading" && payload.t !== "status") return;
             published++;
-            const key = `${device.id}/${payload.seq}`;
+            if (payload.t === "vote") votesPublished++;
+            const key = `${dev}/${payload.seq}`;
             if (!pending.has(key) && payload.t !== "status") pending.set(key, { at: now() });
           } else if (payload.t === "ack" || payload.t === "nack") {
-            const key = `${device.id}/${payload.seq}`;
+            const key = `${dev}/${payload.seq}`;
             const sent = pending.get(key);
             if (!sent) return; // a re-sent ack
             pending.delete(key);
@@ -217,24 +247,75 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
           }
         },
       });
-      let service: MqttService;
-      if (inProcess) {
-        const site = sites[devices.indexOf(device) % sites.length];
-        const link = new LinkBroker(clock);
-        link.recording = false;
-        const wire = siteWires.get(site)!;
-        link.onPublish = (m) => wire.onPublish?.(m);
-        links.set(device.id, link);
-        for (const [topic, payload] of retainedOfSite.get(site)!) link.publish(topic, payload, true);
-        linksOfSite.get(site)!.push(link);
-        service = link.client();
-      } else service = new NodeMqttService({ url: brokerUrl, connectTimeoutMs: 10_000 });
+    const serviceFor = (dev: string, site: string): MqttService => {
+      if (!inProcess) return new NodeMqttService({ url: brokerUrl, connectTimeoutMs: 10_000 });
+      const link = new LinkBroker(clock);
+      link.recording = false;
+      const wire = siteWires.get(site)!;
+      link.onPublish = (m) => wire.onPublish?.(m);
+      links.set(dev, link);
+      for (const [topic, payload] of retainedOfSite.get(site)!) link.publish(topic, payload, true);
+      linksOfSite.get(site)!.push(link);
+      return link.client();
+    };
+    for (const [i, device] of devices.entries()) {
+      const service = serviceFor(device.id, sites[i % sites.length]);
       services.push(service);
-      await device.boot(tap.wrap(service));
+      await device.boot(tapFor(device.id).wrap(service));
     }
+
+    // Voting load: kiosks (the whole emulated kiosk, provisioned over its console) whose voters
+    // come one after another through the run, each typing number and PIN, an option, CONFIRM.
+    const kiosks: SimDevice[] = [];
+    for (const site of sites) {
+      if (!options.kiosks) break;
+      const target = targets.get(site)!;
+      await target.publishBallot(FLEET_BALLOT, start);
+      for (let k = 1; k <= options.kiosks; k++) {
+        const voters = options.votersPerKiosk ?? 10;
+        const spec: DeviceSpec = {
+          id: `kiosk-${String(k).padStart(2, "0")}-${site}`.slice(0, 32),
+          key: "software",
+          auth: "pin",
+          fingerprint: false,
+          voters: Array.from({ length: voters }, (_, v) => ({ number: v + 1, id: `voter-${k}-${v + 1}`, pin: "1234" })),
+          meters: [],
+          line: 0,
+        };
+        const hardware = new KioskHardware(clock, { seed: `${seed}/${spec.id}`, fingerprint: false, key: "software" });
+        const tap = tapFor(spec.id);
+        const device = new SimDevice({ clock, hardware, mqtt: () => tap.wrap(serviceFor(spec.id, site)), worldEpoch: start, seed: `${seed}/${spec.id}` });
+        await provisionKiosk({ clock, device, hardware, spec, site, seed, brokerUrl, target });
+        kiosks.push(device);
+        const spacing = options.durationMs / (voters + 1);
+        for (let v = 1; v <= voters; v++)
+          clock.set(() => {
+            if (!device.on) return;
+            const typing = hardware.keypad.type(`#${v}#1234#`);
+            clock.set(() => hardware.buttons.click(`opt${1 + (v % 3)}`), typing + 300);
+            clock.set(() => hardware.buttons.click("confirm"), typing + 900);
+          }, v * spacing);
+      }
+    }
+    closers.push(() => {
+      for (const k of kiosks) k.powerCut();
+    });
     closers.push(() => {
       for (const d of devices) d.stop();
     });
+
+    // On a real broker, connecting takes wall time: let every device come online (and every kiosk
+    // receive its ballot) before simulated time races ahead.
+    if (!inProcess) {
+      const ready = () =>
+        devices.every((d) => d.app?.kiosk?.uplink.flowing) && kiosks.every((k) => k.on && k.app.kiosk?.uplink.flowing && k.app.kiosk.ballots.all.length > 0);
+      const until = performance.now() + 30_000;
+      while (!ready() && performance.now() < until) {
+        await clock.run(50);
+        await sleep(10);
+      }
+      if (!ready()) options.onWarning?.("not every device came online within 30 s; the run goes on and they keep retrying");
+    }
 
     const wallStart = performance.now();
     const bar = new ProgressBar(options.progress, options.durationMs);
@@ -274,8 +355,10 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       published,
       acked,
       rejected,
+      votes: votesPublished,
       latencyMeanMs: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : 0,
       latencyP99Ms: percentile(latencies, 0.99),
+      latencies,
       meterWh,
       transport: inProcess ? "in-process link" : options.gateway ? `gateway ${options.gateway.url} (broker ${brokerUrl})` : `broker ${brokerUrl}`,
     };
@@ -292,7 +375,7 @@ function decode(bytes: Uint8Array): Payload | undefined {
   }
 }
 
-function percentile(values: number[], q: number): number {
+export function percentile(values: readonly number[], q: number): number {
   if (values.length === 0) return 0;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
@@ -324,6 +407,7 @@ export function formatSummary(s: FleetSummary): string {
     `  published  ${s.published}`,
     `  acked      ${s.acked}`,
     `  rejected   ${s.rejected}`,
+    ...(s.votes ? [`  votes      ${s.votes} (of the published)`] : []),
     `  publish→ack latency: mean ${s.latencyMeanMs.toFixed(1)} ms, p99 ${s.latencyP99Ms.toFixed(1)} ms`,
     `  energy metered ${(s.meterWh / 1000).toFixed(1)} kWh`,
   ];

@@ -25,14 +25,16 @@ describe("a fleet of metering devices", () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it("30 devices on two sites each connect on their own, and every reading of 20 minutes is acked", async () => {
-    const summary = await runFleet({ devices: 30, sites: 2, durationMs: 20 * 60_000, speed: "max", broker: url, seed: "fleet-test" });
+  it("30 devices on two sites each connect on their own, every reading of 20 minutes is acked, and a kiosk per site takes its voters' votes", async () => {
+    const summary = await runFleet({ devices: 30, sites: 2, durationMs: 20 * 60_000, speed: "max", broker: url, seed: "fleet-test", kiosks: 1, votersPerKiosk: 3 });
     const devices = [...clients].filter((id) => id.startsWith("meter-"));
     expect(devices).toHaveLength(30);
     expect([...clients].filter((id) => id.startsWith("signet-sim-gateway-")).sort()).toEqual(["signet-sim-gateway-fleet-1", "signet-sim-gateway-fleet-2"]);
     // A reading per device per minute once the clock is synchronised: 19 or 20 each.
-    expect(summary.acked).toBeGreaterThanOrEqual(30 * 19);
+    expect(summary.acked).toBeGreaterThanOrEqual(30 * 19 + 2 * 3);
     expect(summary.rejected).toBe(0);
+    expect(summary.votes).toBe(2 * 3);
+    expect([...clients].filter((id) => id.startsWith("kiosk-")).sort()).toEqual(["kiosk-01-fleet-1", "kiosk-01-fleet-2"]);
     expect(summary.signed).toBeGreaterThanOrEqual(summary.acked);
     expect(summary.published).toBeGreaterThanOrEqual(summary.acked);
     expect(summary.latencyMeanMs).toBeGreaterThan(0);
