@@ -100,6 +100,7 @@ export function simCommand(): Command {
     .description("many metering (and voting) devices, each with its own MQTT connection; prints a summary")
     .option("--devices <n>", "devices", "100")
     .option("--sites <n>", "sites the devices are spread over", "1")
+    .option("--site <name>", "the site's name (with several: the prefix of NAME-1, NAME-2, …); with --gateway, the gateway's site", "fleet")
     .option("--duration <d>", "simulated time, e.g. 1h, 30m, 1d", "1h")
     .option("--speed <speed>", "max (as fast as the machine goes) or xK (K × real time)", "max")
     .option("--kiosks <n>", "voting load: kiosks per site, whose voters vote one after another through the run", "0")
@@ -108,7 +109,7 @@ export function simCommand(): Command {
     .option("--gateway <url>", "a real gateway: devices are enrolled through its admin API (it serves one site: use --sites 1)")
     .option("--token <token>", "the gateway's admin token (or SIGNET_ADMIN_TOKEN)")
     .option("--seed <seed>", "seed of keys and loads", "fleet")
-    .action(async (o: { devices: string; sites: string; duration: string; speed: string; kiosks: string; voters: string; broker?: string; gateway?: string; token?: string; seed: string }) => {
+    .action(async (o: { devices: string; sites: string; site: string; duration: string; speed: string; kiosks: string; voters: string; broker?: string; gateway?: string; token?: string; seed: string }) => {
       let durationMs: number;
       let speed: number | "max";
       try {
@@ -120,6 +121,7 @@ export function simCommand(): Command {
       const summary = await runFleet({
         devices: positiveInt(o.devices, "--devices"),
         sites: positiveInt(o.sites, "--sites"),
+        site: o.site,
         durationMs,
         speed,
         kiosks: o.kiosks === "0" ? 0 : positiveInt(o.kiosks, "--kiosks"),

@@ -35,6 +35,8 @@ import type { Storage } from "../../firmware/hal/storage";
 export interface FleetOptions {
   readonly devices: number;
   readonly sites: number;
+  /** The site's name (with several sites, the prefix of site-1, site-2, …); "fleet" by default. */
+  readonly site?: string;
   /** Simulated time. */
   readonly durationMs: number;
   /** "max": as fast as the machine and the broker go; a number: that many times real time. */
@@ -151,7 +153,9 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
 
     const siteWires = new Map<string, GatewayWire>();
     const suite = nodeSignatureSuite();
-    const sites = Array.from({ length: options.sites }, (_, i) => (options.sites === 1 ? "fleet" : `fleet-${i + 1}`));
+    const name = options.site ?? "fleet";
+    if (options.gateway && options.sites !== 1) throw new RangeError("a gateway serves one site: run the fleet against it with one site (--sites 1 --site ITS-SITE)");
+    const sites = Array.from({ length: options.sites }, (_, i) => (options.sites === 1 ? name : `${name}-${i + 1}`));
     const targets = new Map<string, GatewayTarget>();
     for (const site of sites) {
       const keys = standInKeys(seed, site);

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ballotTopic, decodeEntry, leafHash, receiptCode, toHex } from "../../firmware/protocol/index";
 import { loadConfig } from "../../gateway/config";
 import { startGateway, type Gateway } from "../../gateway/gateway";
+import { runFleet } from "../../simulator/fleet/fleet";
 import { runScenario } from "../../simulator/runner/run";
 import { parseScenario } from "../../simulator/scenario/parse";
 
@@ -114,5 +115,14 @@ describe("the simulator feeding a real gateway", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a fleet of meters enrolled through the admin API has every reading acked by the gateway and committed", async () => {
+    const before = ledgerMessages().length;
+    const summary = await runFleet({ devices: 8, sites: 1, site: "town-hall", durationMs: 5 * 60_000, speed: "max", broker: gateway.mqttUrl, gateway: { url: gateway.httpUrl, token }, seed: "e2e-fleet" });
+    expect(summary.rejected).toBe(0);
+    expect(summary.acked).toBeGreaterThanOrEqual(8 * 4);
+    expect(ledgerMessages().length - before).toBe(summary.acked);
+    expect(gateway.registry.list().filter((d) => /^meter-\d{4}$/.test(d.id))).toHaveLength(8);
   });
 });
