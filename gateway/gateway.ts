@@ -119,6 +119,7 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       ledger,
       key,
       ingest,
+      devices: registry,
       link: broker,
       rejects,
       health,

@@ -158,10 +158,13 @@ export class Registry {
     try {
       const [passwordHash, mosquittoHash] = await Promise.all([hashPassword(password), mosquittoPasswordHash(password)]);
       const record = this.#record({ dev: id, site, alg, pub, status: "active" });
+      let row: Row | undefined;
       await this.#committer()("device", record, (leaf, at) => {
         const { rowid } = this.#insert.get(id, site, alg, Buffer.from(pub), passwordHash, mosquittoHash, leaf, at)!;
-        this.#devices.set(id, { rowid, id, site, alg, pub: Buffer.from(pub), status: "active", password_hash: passwordHash, mosquitto_hash: mosquittoHash, leaf, changed_at: at });
+        row = { rowid, id, site, alg, pub: Buffer.from(pub), status: "active", password_hash: passwordHash, mosquitto_hash: mosquittoHash, leaf, changed_at: at };
       });
+      // The running gateway learns of the device only once its record is committed (a failed cycle rolls the row back).
+      this.#devices.set(id, row!);
     } finally {
       this.#pending.delete(id);
     }
@@ -176,10 +179,12 @@ export class Registry {
     this.#pending.add(id);
     try {
       const record = this.#record({ dev: id, site: row.site, alg: row.alg, pub: row.pub, status: "revoked" });
+      let revoked: Row | undefined;
       await this.#committer()("device", record, (leaf, at) => {
         this.#revoke.run(leaf, at, row.rowid);
-        this.#devices.set(id, { ...row, status: "revoked", leaf, changed_at: at });
+        revoked = { ...row, status: "revoked", leaf, changed_at: at };
       });
+      this.#devices.set(id, revoked!);
     } finally {
       this.#pending.delete(id);
     }

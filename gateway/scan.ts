@@ -26,7 +26,7 @@ import type { GatewayKey } from "./key.ts";
 import type { Inbound, Ingest } from "./ingest.ts";
 import type { GatewayMetrics } from "./metrics.ts";
 import type { RejectStore } from "./rejects.ts";
-import type { EnrolledDevice, VerifiedMessage } from "./verify.ts";
+import type { DeviceLookup, EnrolledDevice, VerifiedMessage } from "./verify.ts";
 import type { BrokerLink } from "./broker/link.ts";
 
 /** What the scan cycle needs from the ledger (gateway/ledger/ledger.ts). */
@@ -87,6 +87,8 @@ export interface ScanOptions {
   readonly ledger: LogWriter;
   readonly key: GatewayKey;
   readonly ingest: Ingest;
+  /** The registry as the cycle starts: a message whose device was revoked since it was verified is refused. */
+  readonly devices: DeviceLookup;
   readonly link: BrokerLink;
   readonly rejects: RejectStore;
   readonly health: HealthBoard;
@@ -234,6 +236,11 @@ export class ScanCycle {
       }
       const message = item.message;
       const { device, payload } = message;
+      // Verified before a revocation that is now committed: it would follow the revoked record in the log.
+      if (this.#o.devices.device(device.id)?.status !== "active") {
+        rejects.add({ reason: "revoked", detail: `device "${device.id}" was revoked before this message's cycle`, topic: message.topic, bytes: message.bytes, receivedAt: message.receivedAt });
+        continue;
+      }
       if (payload.t === "status") {
         health.status(device.id, payload, message.receivedAt);
         continue;
