@@ -1,6 +1,7 @@
 // The site gateway, assembled in the order a vote travels: broker → ingest
 // (rules 1–7) → scan cycle (rule 8, hooks, one transaction, checkpoint) →
 // acks; beside it the registry, the reject store and the HTTP server.
+import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
 import { decodeEntry, gatewayStateTopic } from "../firmware/protocol/index.ts";
@@ -69,7 +70,10 @@ export interface StartOptions {
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
   const log = options.log ?? (() => {});
   const key = loadOrCreateGatewayKey(config.dataDir, config.keyName);
-  const db = openDatabase(join(config.dataDir, DATABASE_FILE));
+  const dbPath = join(config.dataDir, DATABASE_FILE);
+  const db = openDatabase(dbPath);
+  // It holds the devices' password hashes: owner only, with its WAL files.
+  for (const file of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) if (existsSync(file)) chmodSync(file, 0o600);
   const stack: (() => unknown)[] = [() => db.close()];
   const unwind = async () => {
     for (const close of stack.reverse()) await close();

@@ -1,5 +1,7 @@
 // The gateway end to end, over MQTT: devices that sign like the firmware,
 // the embedded broker, the scan cycle and the log.
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   decodeEntry,
@@ -154,6 +156,10 @@ describe("the log", () => {
     expect(kinds).toEqual(["config", "device", "device"]);
     // The gateway's own retained _gateway/state matches the uplink filter +/state; it must not count as a reject.
     expect(gateway.rejects.counts().malformed).toBe(0);
+  });
+
+  it("lives in a database only the gateway's user can read (it holds the devices' password hashes)", () => {
+    for (const file of ["gateway.db", "gateway.db-wal", "gateway.db-shm"]) expect(statSync(join(gateway.dataDir, file)).mode & 0o777).toBe(0o600);
   });
 
   it("is served over HTTP: the verifier key and the latest checkpoint", async () => {
