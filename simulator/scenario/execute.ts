@@ -161,7 +161,8 @@ interface Unit {
   readonly hardware: KioskHardware;
   readonly device: SimDevice;
   readonly tap: MqttTap;
-  /** Index into the display history where the last expectation looked. */
+  /** Every screen shown (as words), and where the last expectation looked. */
+  readonly screens: string[];
   shownFrom: number;
 }
 
@@ -202,10 +203,11 @@ export async function executeScenario(scenario: ScenarioSpec, options: ExecuteOp
     });
     const tap = new MqttTap({ dev: spec.id, timers: clock, record: (t) => observe(t), drop: (service) => options.drop(service, spec.id) });
     const device = new SimDevice({ clock, hardware, flash: new SimFlash(), mqtt: () => tap.wrap(options.mqtt()), worldEpoch: scenario.start, seed: `${scenario.seed}/${spec.id}` });
-    const unit: Unit = { spec, hardware, device, tap, shownFrom: 0 };
+    const unit: Unit = { spec, hardware, device, tap, screens: [], shownFrom: 0 };
     let lastScreen = "";
     device.display.onShow = () => {
       const words = device.display.words;
+      unit.screens.push(words);
       if (words !== lastScreen) note(`${spec.id} screen: ${words === "" ? "(blank)" : JSON.stringify(words)}`);
       lastScreen = words;
     };
@@ -327,7 +329,7 @@ export async function executeScenario(scenario: ScenarioSpec, options: ExecuteOp
           checks.push(result);
           note(`[line ${line}] ${who}expect ${result.description}: ${verdict.ok ? "ok" : `FAILED — ${verdict.detail}`}`);
         }
-        unit!.shownFrom = unit!.device.display.history.length;
+        unit!.shownFrom = unit!.screens.length;
         return;
     }
   }
@@ -368,8 +370,8 @@ export async function executeScenario(scenario: ScenarioSpec, options: ExecuteOp
       case "display":
         return { ok: display.words.includes(check.text), detail: `the screen shows ${JSON.stringify(display.words)}` };
       case "shown": {
-        const ok = display.shown(check.text, unit.shownFrom);
-        const recent = display.history.slice(unit.shownFrom).map((l) => l.filter((x) => x !== "").join(" "));
+        const recent = unit.screens.slice(unit.shownFrom);
+        const ok = recent.some((words) => words.includes(check.text));
         return { ok, detail: `screens since the last check: ${recent.length ? recent.map((s) => JSON.stringify(s)).join(", ") : "none"}` };
       }
       case "published": {
