@@ -16,7 +16,7 @@ import { SeededRandom } from "../hardware/random";
 import { LinkBroker } from "../services/mqtt-link";
 import { NodeMqttService } from "../services/mqtt-node";
 import { devicePassword, type GatewayTarget } from "../scenario/execute";
-import { StandInGateway, standInKeys, type GatewayWire } from "../scenario/gateway";
+import { StandInGateway, standInKeys, weekLongBallot, type GatewayWire } from "../scenario/gateway";
 import { standInTarget } from "../scenario/in-process";
 import { MqttTap } from "../scenario/tap";
 import { startRunBroker } from "../runner/broker";
@@ -83,20 +83,7 @@ export interface FleetSummary {
 }
 
 /** The ballot the fleet's kiosks vote on (open for a week from the start). */
-export const FLEET_BALLOT: BallotSpec = {
-  id: "fleet-poll",
-  rev: 1,
-  title: "Fleet poll",
-  options: [
-    { id: "yes", label: "Yes" },
-    { id: "no", label: "No" },
-    { id: "abstain", label: "Abstain" },
-  ],
-  opens: -60,
-  closes: 7 * 86400,
-  roll: "fleet",
-  line: 0,
-};
+export const FLEET_BALLOT: BallotSpec = weekLongBallot("fleet-poll", "Fleet poll", "fleet");
 
 export function parseSpeed(text: string): number | "max" {
   if (text === "max") return "max";

@@ -8,9 +8,8 @@ import type { KeyStore } from "../../firmware/app/parts";
 import type { SecureKey } from "../../firmware/drivers/interfaces";
 import type { Storage } from "../../firmware/hal/storage";
 import { ALG_EDDSA, publicKeyOf } from "../../firmware/protocol/index";
+import { PKCS8_ED25519 } from "../runner/node-suite";
 
-/** PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
-const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
 
 class NodeEd25519Key implements SecureKey {
   readonly alg = ALG_EDDSA;

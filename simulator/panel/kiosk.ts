@@ -10,7 +10,7 @@ import { KioskHardware, SimDevice } from "../device";
 import { constantLoad } from "../hardware/load-profile";
 import { LinkBroker } from "../services/mqtt-link";
 import { provisionKiosk } from "../scenario/execute";
-import { StandInGateway, standInKeys } from "../scenario/gateway";
+import { StandInGateway, standInKeys, weekLongBallot } from "../scenario/gateway";
 import { standInTarget } from "../scenario/in-process";
 import type { BallotSpec, DeviceSpec } from "../scenario/spec";
 import { MqttTap } from "../scenario/tap";
@@ -63,20 +63,7 @@ export const PANEL_DEVICE: Omit<DeviceSpec, "auth"> = {
   line: 0,
 };
 
-export const PANEL_BALLOT: BallotSpec = {
-  id: "agm-2026.item-3",
-  rev: 1,
-  title: "Item 3: budget",
-  options: [
-    { id: "yes", label: "Yes" },
-    { id: "no", label: "No" },
-    { id: "abstain", label: "Abstain" },
-  ],
-  opens: -60,
-  closes: 7 * 86400,
-  roll: "agm-2026",
-  line: 0,
-};
+export const PANEL_BALLOT: BallotSpec = weekLongBallot("agm-2026.item-3", "Item 3: budget", "agm-2026");
 
 const SITE = "town-hall";
 

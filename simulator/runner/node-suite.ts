@@ -6,7 +6,8 @@ import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 
 import { ALG_EDDSA, toHex, type Alg } from "../../firmware/protocol/index";
 import type { SignatureSuite } from "../scenario/gateway";
 
-const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
+/** PKCS#8 prefix of an Ed25519 private key (RFC 8410): the 32-byte seed follows. */
+export const PKCS8_ED25519 = Buffer.from("302e020100300506032b657004220420", "hex");
 const SPKI_ED25519 = Buffer.from("302a300506032b6570032100", "hex");
 const SPKI_P256 = Buffer.from("3059301306072a8648ce3d020106082a8648ce3d030107034200", "hex");
 const P256_HALF_N = 0x7fffffff800000007fffffffffffffffde737d56d38bcf4279dce5617e3192a8n;

@@ -100,6 +100,24 @@ export function signBallot(ballot: BallotSpec, start: number, keys: StandInKeys,
   );
 }
 
+/** A three-option ballot (yes, no, abstain) open from a minute before the start for a week: the fleet's and the panel's. */
+export function weekLongBallot(id: string, title: string, roll: string): BallotSpec {
+  return {
+    id,
+    rev: 1,
+    title,
+    options: [
+      { id: "yes", label: "Yes" },
+      { id: "no", label: "No" },
+      { id: "abstain", label: "Abstain" },
+    ],
+    opens: -60,
+    closes: 7 * 86400,
+    roll,
+    line: 0,
+  };
+}
+
 export interface Committed {
   readonly leaf: number;
   readonly code: string;
