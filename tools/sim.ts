@@ -10,6 +10,7 @@ import { GatewayAdminError } from "../simulator/runner/gateway-admin.ts";
 import { parseSpeed, parseDurationFlag, runFleet, formatSummary } from "../simulator/fleet/fleet.ts";
 import { startPanel } from "../simulator/panel/server.ts";
 import { CliError } from "./errors.ts";
+import { readKeyFile } from "./keyfile.ts";
 
 function tokenOf(token: string | undefined): string {
   const t = token ?? process.env.SIGNET_ADMIN_TOKEN;
@@ -49,9 +50,10 @@ export function simCommand(): Command {
     .option("--broker <url>", "a real broker: 'embedded' (aedes on 127.0.0.1, a free port) or mqtt://host:port; runs in real time")
     .option("--gateway <url>", "a real gateway: devices are enrolled through its admin API and trust its key")
     .option("--token <token>", "the gateway's admin token (or SIGNET_ADMIN_TOKEN)")
+    .option("--admin-key <file>", "with --gateway: the administrator key file (`signet key generate`) that signs the scenario's ballots; default: a key from the seed")
     .option("--speed <factor>", "real-time runs: simulated seconds per second (e.g. 10)", "1")
     .option("--trace", "print the trace of passing runs too")
-    .action(async (files: string[], o: { xs?: boolean; junit?: string; seed?: string; broker?: string; gateway?: string; token?: string; speed: string; trace?: boolean }) => {
+    .action(async (files: string[], o: { xs?: boolean; junit?: string; seed?: string; broker?: string; gateway?: string; token?: string; adminKey?: string; speed: string; trace?: boolean }) => {
       const engine = o.xs ? "xs" : "node";
       const speed = Number(o.speed);
       if (!(speed > 0)) throw new CliError(`--speed must be a number above 0, got "${o.speed}"`);
@@ -77,7 +79,7 @@ export function simCommand(): Command {
             engine,
             seed: o.seed,
             broker: o.broker,
-            gateway: o.gateway ? { url: o.gateway, token: tokenOf(o.token) } : undefined,
+            gateway: o.gateway ? { url: o.gateway, token: tokenOf(o.token), adminKey: o.adminKey ? readKeyFile(o.adminKey) : undefined } : undefined,
             speed,
             onWarning: (text) => process.stderr.write(`signet sim: ${text}\n`),
           });

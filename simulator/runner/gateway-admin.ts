@@ -21,13 +21,13 @@ export function parseVerifierKey(text: string): GatewayKey {
   return { kid: match[1], pubHex: raw.subarray(1).toString("hex") };
 }
 
-async function call(base: string, token: string | undefined, method: "GET" | "POST", path: string, body?: unknown): Promise<{ status: number; text: string }> {
+async function call(base: string, token: string | undefined, method: "GET" | "POST", path: string, body?: unknown, type = "application/json"): Promise<{ status: number; text: string }> {
   let response: Response;
   try {
     response = await fetch(new URL(path, base), {
       method,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body === undefined ? {} : { "content-type": type }) },
+      body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
     });
   } catch (e) {
     throw new GatewayAdminError(`cannot reach the gateway at ${base}: ${String((e as Error).cause ?? (e as Error).message)}`);
@@ -53,10 +53,19 @@ export interface RealGatewayOptions {
   /** The administrator key devices trust for ballots. */
   readonly adminKid: string;
   readonly adminPubHex: string;
-  /** How ballots reach the devices; by default POST /admin/ballots with the signed COSE. */
+  readonly adminAlg?: "ES256" | "EdDSA";
+  /** How ballots reach the devices; by default the roll and then the signed ballot through the admin API. */
   publishBallot?(ballot: BallotSpec, start: number): void | Promise<void>;
-  /** Signs a ballot with the scenario's administrator key (for the default publisher). */
+  /** Signs a ballot with the administrator key (for the default publisher). */
   signBallot?(ballot: BallotSpec, start: number): Uint8Array;
+  /** The voter ids of a ballot's roll (for the default publisher). */
+  rollOf?(ballot: BallotSpec): readonly string[];
+}
+
+/** A roll file (PROTOCOL §4.6, §8): header, one voter per line with weight 1, bytewise sorted, LF after every line. */
+export function rollFile(voters: readonly string[]): string {
+  const sorted = [...new Set(voters)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `voter,weight\n${sorted.map((v) => `${v},1\n`).join("")}`;
 }
 
 /** Fetches the gateway's key and makes the executor's target out of its admin API. */
@@ -70,6 +79,7 @@ export async function realGatewayTarget(options: RealGatewayOptions): Promise<Ga
     pubHex: key.pubHex,
     adminKid: options.adminKid,
     adminPubHex: options.adminPubHex,
+    adminAlg: options.adminAlg,
     enrolled,
     async enroll(dev: string, alg: Alg, pub: Uint8Array, password: string) {
       const r = await call(options.url, options.token, "POST", "/admin/devices", { id: dev, site: options.site, alg: alg === -7 ? "ES256" : "EdDSA", pub: Buffer.from(pub).toString("hex"), password });
@@ -78,10 +88,17 @@ export async function realGatewayTarget(options: RealGatewayOptions): Promise<Ga
     },
     async publishBallot(ballot: BallotSpec, start: number) {
       if (options.publishBallot) return options.publishBallot(ballot, start);
+      const roll = await call(options.url, options.token, "POST", `/admin/rolls/${encodeURIComponent(ballot.roll)}`, rollFile(options.rollOf?.(ballot) ?? []), "text/csv");
+      if (roll.status === 404) throw new GatewayAdminError(`the gateway at ${options.url} has no roll admin API (POST /admin/rolls/ID); import roll ${ballot.roll} and publish ballot ${ballot.id} there before the run`);
+      if (roll.status >= 300) throw refusal(`roll ${ballot.roll}`, roll);
       const cose = options.signBallot!(ballot, start);
       const r = await call(options.url, options.token, "POST", "/admin/ballots", { cose: Buffer.from(cose).toString("base64") });
-      if (r.status === 404) throw new GatewayAdminError(`the gateway at ${options.url} has no ballot admin API (POST /admin/ballots); publish ballot ${ballot.id} there before the run`);
-      if (r.status >= 300) throw refusal(`ballot ${ballot.id}`, r);
+      if (r.status >= 300) {
+        const e = refusal(`ballot ${ballot.id}`, r);
+        if (/not an administrator key/.test(e.message))
+          throw new GatewayAdminError(`${e.message}; add the scenario's administrator key to the gateway's configuration (admins: [{ kid: ${options.adminKid}, alg: ${options.adminAlg ?? "EdDSA"}, pub: ${options.adminPubHex} }]) or pass --admin-key with one of its keys`);
+        throw e;
+      }
     },
   };
 }

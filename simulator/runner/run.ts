@@ -11,10 +11,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import type { MqttService } from "../../firmware/hal/mqtt";
-import { ALG_EDDSA, publicKeyOf, toHex } from "../../firmware/protocol/index";
+import { ALG_EDDSA, algName, publicKeyOf, toHex } from "../../firmware/protocol/index";
 import { VirtualClock } from "../clock";
 import { executeScenario, type GatewayTarget, type ScenarioResult } from "../scenario/execute";
-import { signBallot, StandInGateway, standInKeys } from "../scenario/gateway";
+import { signBallot, StandInGateway, standInKeys, type AdminKey } from "../scenario/gateway";
 import { runInProcess, standInTarget } from "../scenario/in-process";
 import type { BallotSpec, ScenarioSpec } from "../scenario/spec";
 import { NodeMqttService } from "../services/mqtt-node";
@@ -36,7 +36,9 @@ export interface RunOptions {
   readonly gateway?: {
     readonly url: string;
     readonly token: string;
-    /** How ballots reach the devices (default: the gateway's POST /admin/ballots). */
+    /** The administrator key that signs the ballots (one in the gateway's configuration); default the seed's. */
+    readonly adminKey?: AdminKey;
+    /** How ballots reach the devices (default: the roll and the ballot through the gateway's admin API). */
     publishBallot?(ballot: BallotSpec, start: number, cose: Uint8Array): void | Promise<void>;
   };
   /** Real-time runs: virtual seconds per wall second (default 1). */
@@ -76,16 +78,19 @@ export async function runScenario(spec: ScenarioSpec, options: RunOptions = {}):
     let target: GatewayTarget;
     if (options.gateway) {
       const gateway = options.gateway;
+      const admin: AdminKey = gateway.adminKey ?? { alg: ALG_EDDSA, kid: keys.adminKid, privateKey: keys.adminKey };
+      const sign = (ballot: BallotSpec, start: number) => signBallot(ballot, start, admin, Math.floor(Date.now() / 1000));
+      const everyone = scenario.devices.flatMap((d) => d.voters.map((v) => v.id));
       target = await realGatewayTarget({
         url: gateway.url,
         token: gateway.token,
         site: scenario.site,
-        adminKid: keys.adminKid,
-        adminPubHex: toHex(publicKeyOf(ALG_EDDSA, keys.adminKey)),
-        signBallot: (ballot, start) => signBallot(ballot, start, keys, Math.floor(Date.now() / 1000)),
-        publishBallot: gateway.publishBallot
-          ? (ballot, start) => gateway.publishBallot!(ballot, start, signBallot(ballot, start, keys, Math.floor(Date.now() / 1000)))
-          : undefined,
+        adminKid: admin.kid,
+        adminAlg: algName(admin.alg),
+        adminPubHex: toHex(publicKeyOf(admin.alg, admin.privateKey)),
+        signBallot: sign,
+        rollOf: (ballot) => ballot.eligible ?? everyone,
+        publishBallot: gateway.publishBallot ? (ballot, start) => gateway.publishBallot!(ballot, start, sign(ballot, start)) : undefined,
       });
     } else {
       const wire = await MqttGatewayWire.connect(brokerUrl, scenario.site, options.onWarning);

@@ -24,6 +24,8 @@ export interface GatewayTarget {
   /** The administrator key devices trust for ballots. */
   readonly adminKid: string;
   readonly adminPubHex: string;
+  /** The administrator key's algorithm; EdDSA when not said. */
+  readonly adminAlg?: "ES256" | "EdDSA";
   enroll(dev: string, alg: Alg, pub: Uint8Array, password: string): void | Promise<void>;
   publishBallot(ballot: BallotSpec, start: number): void | Promise<void>;
   /** Only the stand-in gateway can be told to go offline. */
@@ -89,7 +91,7 @@ export async function provisionKiosk(k: KioskToProvision): Promise<void> {
     `set broker ${k.brokerUrl}`,
     `set password ${password}`,
     `set gateway ${k.target.kid} ${k.target.pubHex}`,
-    `set admin ${k.target.adminKid} EdDSA ${k.target.adminPubHex}`,
+    `set admin ${k.target.adminKid} ${k.target.adminAlg ?? "EdDSA"} ${k.target.adminPubHex}`,
     `set auth ${spec.auth}`,
     ...spec.meters.map((m) => `set meter ${m.ch} ${m.imp}`),
     ...(spec.interval === undefined ? [] : [`set interval ${spec.interval}`]),

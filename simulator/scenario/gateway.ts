@@ -77,11 +77,19 @@ export function standInKeys(seed: string, site: string): StandInKeys {
   };
 }
 
+/** An administrator's signing key. */
+export interface AdminKey {
+  readonly alg: Alg;
+  readonly kid: string;
+  readonly privateKey: Uint8Array;
+}
+
 /** A scenario ballot as the administrator signs it (PROTOCOL §4.5): plurality, no quorum. */
-export function signBallot(ballot: BallotSpec, start: number, keys: StandInKeys, ts: number): Uint8Array {
+export function signBallot(ballot: BallotSpec, start: number, keys: StandInKeys | AdminKey, ts: number): Uint8Array {
+  const admin: AdminKey = "privateKey" in keys ? keys : { alg: ALG_EDDSA, kid: keys.adminKid, privateKey: keys.adminKey };
   return signPayload(
-    ALG_EDDSA,
-    keys.adminKid,
+    admin.alg,
+    admin.kid,
     {
       v: 1,
       t: "ballot",
@@ -96,7 +104,7 @@ export function signBallot(ballot: BallotSpec, start: number, keys: StandInKeys,
       quorum: { num: 0, den: 1 },
       roll: ballot.roll,
     },
-    keys.adminKey,
+    admin.privateKey,
   );
 }
 

@@ -8,11 +8,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ballotTopic, decodeEntry, leafHash, receiptCode, toHex } from "../../firmware/protocol/index";
+import { ALG_EDDSA, decodeEntry, leafHash, publicKeyOf, receiptCode, toHex } from "../../firmware/protocol/index";
 import { loadConfig } from "../../gateway/config";
 import { startGateway, type Gateway } from "../../gateway/gateway";
 import { runFleet } from "../../simulator/fleet/fleet";
 import { runScenario } from "../../simulator/runner/run";
+import { standInKeys } from "../../simulator/scenario/gateway";
 import { parseScenario } from "../../simulator/scenario/parse";
 
 const run = promisify(execFile);
@@ -58,7 +59,11 @@ let token: string;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "signet-sim-gw-"));
-  const config = loadConfig({ data: dataDir, http: 0, mqtt: 0 }, { SIGNET_SITE: "town-hall", SIGNET_SCAN_CYCLE_MS: "20" });
+  // The administrator whose key signs the scenario's ballots (derived from the scenario's seed).
+  const admin = standInKeys("e2e", "town-hall");
+  const file = join(dataDir, "gateway.yaml");
+  writeFileSync(file, `admins:\n  - { kid: ${admin.adminKid}, alg: EdDSA, pub: ${toHex(publicKeyOf(ALG_EDDSA, admin.adminKey))} }\n`);
+  const config = loadConfig({ config: file, data: dataDir, http: 0, mqtt: 0 }, { SIGNET_SITE: "town-hall", SIGNET_SCAN_CYCLE_MS: "20" });
   token = config.adminTokens[0];
   gateway = await startGateway(config);
 });
@@ -80,16 +85,8 @@ function ledgerMessages(): { cose: string; code: string }[] {
 
 describe("the simulator feeding a real gateway", () => {
   it("a vote cast on a simulated kiosk is committed to the gateway's log and its receipt code is on the kiosk", async () => {
-    const result = await runScenario(parseScenario(VOTE, "e2e.yaml"), {
-      broker: gateway.mqttUrl,
-      gateway: {
-        url: gateway.httpUrl,
-        token,
-        // The gateway has no ballot API yet (issue 7): the test publishes the signed ballot as the gateway would.
-        publishBallot: (ballot, _start, cose) => gateway.broker.publish(ballotTopic("town-hall", ballot.id), cose, true),
-      },
-      speed: 20,
-    });
+    // The roll and the signed ballot go in through the admin API; the gateway publishes the ballot to the kiosk.
+    const result = await runScenario(parseScenario(VOTE, "e2e.yaml"), { broker: gateway.mqttUrl, gateway: { url: gateway.httpUrl, token }, speed: 20 });
     expect(result.error).toBeUndefined();
     expect(result.checks.filter((c) => !c.ok)).toEqual([]);
     expect(result.passed).toBe(true);
@@ -100,6 +97,9 @@ describe("the simulator feeding a real gateway", () => {
     const shown = result.trace.find((line) => line.includes("kiosk-e2e screen: \"Vote recorded Receipt:"));
     expect(shown).toContain(committed!.code);
     expect(gateway.registry.list().map((d) => d.id)).toContain("kiosk-e2e");
+    const kinds = Array.from({ length: gateway.ledger.size }, (_, i) => decodeEntry(gateway.ledger.entry(i)).k);
+    expect(kinds).toContain("roll");
+    expect(kinds).toContain("ballot");
   });
 
   it("`signet sim run --gateway` enrols a meter and its readings are acked and committed", async () => {
