@@ -143,10 +143,12 @@ export function simCommand(): Command {
     .option("--port <port>", "HTTP port on 127.0.0.1 (0: a free port)", "8090")
     .option("--host <addr>", "address to listen on", "127.0.0.1")
     .option("--seed <seed>", "seed of the kiosk's keys", "panel")
-    .action(async (o: { port: string; host: string; seed: string }) => {
+    .option("--auth <mode>", "how voters authenticate: pin, fp or pin+fp", "pin")
+    .action(async (o: { port: string; host: string; seed: string; auth: string }) => {
+      if (!["pin", "fp", "pin+fp"].includes(o.auth)) throw new CliError(`--auth must be pin, fp or pin+fp, got "${o.auth}"`);
       const port = Number(o.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0 … 65535, got "${o.port}"`);
-      const panel = await startPanel({ port, host: o.host, seed: o.seed });
+      const panel = await startPanel({ port, host: o.host, seed: o.seed, auth: o.auth as "pin" | "fp" | "pin+fp" });
       process.stdout.write(`signet sim panel: ${panel.url}\n`);
       await new Promise<void>((resolve) => {
         process.once("SIGINT", resolve);

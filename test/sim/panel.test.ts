@@ -78,4 +78,26 @@ describe.runIf(existsSync(CHROMIUM))("the device panel in Chromium", () => {
     await expect.poll(() => page.locator("#watts").innerText(), { timeout: 30_000 }).toBe("3000");
     expect(panel.kiosk.state().watts).toBe(3000);
   });
+
+  it("on a fingerprint kiosk the voter picks a finger, puts it on the sensor, and votes", async () => {
+    const fp = await startPanel({ port: 0, seed: "panel-fp", auth: "fp" });
+    try {
+      const page = await browser.newPage();
+      await page.goto(fp.url);
+      const display = page.getByTestId("display");
+      await expect.poll(() => display.innerText(), { timeout: 30_000 }).toContain("Press # to vote");
+      await page.click('[data-key="#"]');
+      await expect.poll(() => display.innerText(), { timeout: 30_000 }).toContain("Place your finger");
+      await page.selectOption("#finger-select", "bob-left-thumb");
+      await page.click("#place-finger");
+      await expect.poll(() => display.innerText(), { timeout: 30_000 }).toContain("1 Yes");
+      await page.click("#opt3");
+      await page.click("#confirm");
+      await expect.poll(() => display.innerText(), { timeout: 30_000 }).toMatch(/Receipt:\s+[A-Z2-7]{4}-[A-Z2-7]{4}/);
+      const votes = fp.kiosk.messages.filter((m) => m.direction === "out" && m.payload?.t === "vote");
+      expect(votes.map((v) => v.payload)).toMatchObject([{ voter: "shareholder-7", choice: "abstain", auth: "fp" }]);
+    } finally {
+      await fp.close();
+    }
+  });
 });
