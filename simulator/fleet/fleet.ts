@@ -334,15 +334,16 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
     let meterWh = 0;
     for (const device of devices) {
       meterWh += device.meter.energyWh;
-      const kiosk = device.app?.kiosk;
-      if (kiosk) signedAtEnd += kiosk.outbox.size;
+      signedAtEnd += device.app?.kiosk?.outbox.size ?? 0;
     }
+    for (const k of kiosks) if (k.on) signedAtEnd += k.app.kiosk?.outbox.size ?? 0;
     return {
       devices: options.devices,
       sites: options.sites,
       simulatedMs: clock.now(),
       wallMs,
-      signed: signedAtEnd + acked + rejected + pending.size,
+      // Everything signed is answered or still in an outbox (published or not).
+      signed: signedAtEnd + acked + rejected,
       published,
       acked,
       rejected,
