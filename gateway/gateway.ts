@@ -4,7 +4,12 @@
 import { chmodSync, existsSync } from "node:fs";
 import { join } from "node:path";
 import type { FastifyInstance, FastifyPluginAsync } from "fastify";
-import { decodeEntry, gatewayStateTopic } from "../firmware/protocol/index.ts";
+import type { Logger } from "pino";
+import { BallotBook } from "./ballots/book.ts";
+import { MeterBook } from "./meters/book.ts";
+import { adminBallotRoutes } from "./http/admin-ballots.ts";
+import { apiRoutes } from "./http/api.ts";
+import { decodeEntry, gatewayStateTopic, parseTopic } from "../firmware/protocol/index.ts";
 import { EmbeddedBroker } from "./broker/embedded.ts";
 import { ExternalBroker } from "./broker/external.ts";
 import type { BrokerLink } from "./broker/link.ts";
@@ -41,6 +46,10 @@ export interface Gateway {
   readonly metrics: GatewayMetrics;
   readonly scan: ScanCycle;
   readonly broker: BrokerLink;
+  /** Rolls, ballots, rule 9 for votes, tallies. */
+  readonly ballots: BallotBook;
+  /** Readings, rule 9 for readings, energy, rollups. */
+  readonly meters: MeterBook;
   readonly http: FastifyInstance;
   readonly httpUrl: string;
   readonly mqttUrl: string;
@@ -63,12 +72,16 @@ export interface StartOptions {
   /** Called once the parts exist, before the first scan cycle: ballots, meters, dashboard plug in here. */
   readonly extend?: (parts: GatewayParts) => GatewayExtension | Promise<GatewayExtension>;
   readonly log?: (line: string) => void;
+  /** Structured JSON logs (pino): events with their fields; `log` lines go to it too when `log` is not given. */
+  readonly logger?: Logger;
   /** Process-wide metrics (CPU, memory) in the registry; off for gateways started inside tests. */
   readonly processMetrics?: boolean;
 }
 
 export async function startGateway(config: GatewayConfig, options: StartOptions = {}): Promise<Gateway> {
-  const log = options.log ?? (() => {});
+  const logger = options.logger;
+  const log = options.log ?? (logger ? (line: string) => logger.info(line) : () => {});
+  const event = logger ? (name: string, fields: Record<string, unknown>) => logger.info(fields, name) : (name: string, fields: Record<string, unknown>) => log(`${name} ${JSON.stringify(fields)}`);
   const key = loadOrCreateGatewayKey(config.dataDir, config.keyName);
   const dbPath = join(config.dataDir, DATABASE_FILE);
   const db = openDatabase(dbPath);
@@ -82,7 +95,11 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     const ledger = Ledger.open(db, key);
     const metrics = new GatewayMetrics({ processMetrics: options.processMetrics });
     const rejects = new RejectStore(db);
-    rejects.onReject((r) => metrics.rejects.inc({ reason: r.reason }));
+    rejects.onReject((r) => {
+      metrics.rejects.inc({ reason: r.reason });
+      const topic = parseTopic(r.topic);
+      metrics.messages.inc({ type: topic?.kind === "device" ? topic.channel : "unknown", outcome: r.reason });
+    });
     const health = new HealthBoard(db);
     const configRecords = new ConfigRecords(db);
     const lastAt = () => (ledger.size === 0 ? 0 : decodeEntry(ledger.entry(ledger.size - 1)).at);
@@ -141,7 +158,27 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       if (device.status === "revoked") embedded?.disconnect(device.id);
     });
     const blobs = BlobStore.open(config.dataDir);
-    const parts: GatewayParts = { config, key, db, ledger, blobs, registry, rejects, health, configRecords, metrics, scan, broker, mqttUrl: broker.url };
+    const ballots = new BallotBook({
+      db,
+      key,
+      blobs,
+      site: config.site,
+      admins: () => configRecords.latestAdmins(),
+      commit: (kind, cose, apply) => scan.commitRecord(kind, cose, apply),
+      publish: (topic, payload, retain) => broker.publish(topic, payload, retain),
+      log: event,
+    });
+    const meters = new MeterBook({ db, key, site: config.site, log: event });
+    scan.use(ballots);
+    scan.use(meters);
+    scan.use({ committed: (accepted) => accepted.forEach((a) => metrics.messages.inc({ type: a.message.payload.t, outcome: "accepted" })) });
+    metrics.clientCount = () => embedded?.connectedClients ?? 0;
+    metrics.ballotCount = () => {
+      const counts: Record<string, number> = { scheduled: 0, open: 0, closed: 0 };
+      for (const id of ballots.ids()) counts[ballots.status(id)!]++;
+      return counts;
+    };
+    const parts: GatewayParts = { config, key, db, ledger, blobs, registry, rejects, health, configRecords, metrics, scan, broker, ballots, meters, mqttUrl: broker.url };
     const extension = (await options.extend?.(parts)) ?? {};
     for (const logic of extension.logic ?? []) scan.use(logic);
 
@@ -149,11 +186,15 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
     scan.start();
     stack.push(() => scan.stop());
     await broker.subscribe((topic, payload) => ingest.receive(topic, payload));
+    await ballots.republish();
     await broker.publish(gatewayStateTopic(config.site), "online", true);
 
     const http = await buildHttpServer({
-      plugins: [{ plugin: logRoutes as never, options: { ledger, blobs } }, ...(extension.routes ?? []).map((plugin) => ({ plugin: plugin as never }))],
-      admin: { tokens: config.adminTokens, registry, health, rejects, routes: extension.adminRoutes },
+      plugins: [
+        { plugin: logRoutes as never, options: { ledger, blobs } },
+        { plugin: apiRoutes({ site: config.site, key, ledger, ballots, meters, registry, health, rejects, metrics }) as never },
+        ...(extension.routes ?? []).map((plugin) => ({ plugin: plugin as never }))],
+      admin: { tokens: config.adminTokens, registry, health, rejects, routes: [adminBallotRoutes({ ballots, meters, registry, health, rejects }), ...(extension.adminRoutes ?? [])] },
     });
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     stack.push(() => http.close());
@@ -172,6 +213,8 @@ export async function startGateway(config: GatewayConfig, options: StartOptions 
       metrics,
       scan,
       broker,
+      ballots,
+      meters,
       http,
       httpUrl: address,
       mqttUrl: broker.url,

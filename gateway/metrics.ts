@@ -14,6 +14,14 @@ export class GatewayMetrics {
   readonly acks: Counter<"answer">;
   readonly logSize: Gauge;
   readonly pending: Gauge;
+  /** Device messages by type and outcome (`accepted`, or the §6 reason of a refusal). */
+  readonly messages: Counter<"type" | "outcome">;
+  readonly brokerClients: Gauge;
+  readonly ballots: Gauge<"status">;
+  /** Counts the broker's connected clients when /metrics is read (set by whoever owns the broker). */
+  clientCount: () => number = () => 0;
+  /** Ballots per status when /metrics is read. */
+  ballotCount: () => Record<string, number> = () => ({});
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -36,6 +44,25 @@ export class GatewayMetrics {
     this.acks = new Counter({ name: "signet_answers_total", help: "Signed answers published to devices", labelNames: ["answer"], registers });
     this.logSize = new Gauge({ name: "signet_log_size", help: "Entries in the log (the latest checkpoint's size)", registers });
     this.pending = new Gauge({ name: "signet_scan_pending_messages", help: "Verified messages waiting for the next scan cycle", registers });
+    this.messages = new Counter({ name: "signet_messages_total", help: "Device messages by type and outcome (accepted, or the reason refused)", labelNames: ["type", "outcome"], registers });
+    const metrics = this;
+    this.brokerClients = new Gauge({
+      name: "signet_broker_clients",
+      help: "MQTT clients connected to the embedded broker",
+      registers,
+      collect() {
+        this.set(metrics.clientCount());
+      },
+    });
+    this.ballots = new Gauge({
+      name: "signet_ballots",
+      help: "Ballots by status (scheduled, open, closed)",
+      labelNames: ["status"],
+      registers,
+      collect() {
+        for (const [status, n] of Object.entries(metrics.ballotCount())) this.set({ status }, n);
+      },
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry });
   }
 }

@@ -11,7 +11,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, expect, it } from "vitest";
 import { decodeEntry, type Ack } from "../../firmware/protocol/index.ts";
-import { SITE, TestDevice } from "./devices.ts";
+import { SITE, TestDevice, openTestBallot, writeTestConfig } from "./devices.ts";
 
 const repo = resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(join(tmpdir(), "signet-crash-"));
@@ -26,7 +26,7 @@ interface Running {
 
 /** Starts `signet gateway` as a child process and reads its start banner. */
 async function startChild(): Promise<Running> {
-  const child = spawn(process.execPath, ["bin/signet.js", "gateway", "--data", dataDir, "--http", "0", "--mqtt", "0"], {
+  const child = spawn(process.execPath, ["bin/signet.js", "gateway", "--data", dataDir, "--http", "0", "--mqtt", "0", "--config", writeTestConfig(dataDir)], {
     cwd: repo,
     env: { ...process.env, SIGNET_SITE: SITE, SIGNET_SCAN_CYCLE_MS: "20" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -90,6 +90,7 @@ class OutboxDevice extends TestDevice {
 it("kill -9 mid-stream, restart: every message is in the log exactly once and acked", async () => {
   let gateway = await startChild();
   const token = (await import("node:fs")).readFileSync(join(dataDir, "admin-token"), "utf8").trim();
+  await openTestBallot({ httpUrl: gateway.http, token });
   const devices = [new OutboxDevice("kiosk-a", -7), new OutboxDevice("kiosk-b", -8), new OutboxDevice("kiosk-c", -7), new OutboxDevice("kiosk-d", -8)];
   for (const d of devices) {
     await d.enrol({ httpUrl: gateway.http, token });

@@ -2,7 +2,7 @@
 // counter, an MQTT session as client id = user name, and answers read from
 // the device's ack topic and checked against the gateway's key.
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
@@ -12,6 +12,7 @@ import {
   parsePayload,
   publicKeyOf,
   signPayload,
+  toHex,
   verifySign1,
   type Ack,
   type Alg,
@@ -23,12 +24,40 @@ import { startGateway, type Gateway, type StartOptions } from "../../gateway/gat
 
 export const SITE = "test-site";
 
+// Rule 9 needs a committed ballot: the test gateways have an administrator
+// key, a roll "agm" of voter-1 … voter-20000 and an open ballot "agm" (yes, no, abstain).
+const TEST_ADMIN_SEED = new Uint8Array(32).fill(7);
+export const TEST_ADMIN = { kid: "admin.test/agm", alg: -8 as Alg, privateKey: TEST_ADMIN_SEED, pub: publicKeyOf(-8, TEST_ADMIN_SEED) };
+
+/** Writes a configuration file listing TEST_ADMIN (for gateways started from the command line). */
+export function writeTestConfig(dataDir: string): string {
+  const file = join(dataDir, "test-gateway.json");
+  writeFileSync(file, JSON.stringify({ admins: [{ kid: TEST_ADMIN.kid, alg: "EdDSA", pub: toHex(TEST_ADMIN.pub) }] }));
+  return file;
+}
+
+/** Imports the roll and opens ballot "agm" through the admin API, open from a minute ago for a day. */
+export async function openTestBallot(gateway: { httpUrl: string; token: string }): Promise<void> {
+  const voters = Array.from({ length: 20_000 }, (_, i) => `voter-${i + 1}`).sort();
+  const headers = { authorization: `Bearer ${gateway.token}` };
+  const roll = await fetch(`${gateway.httpUrl}/admin/rolls/agm`, { method: "POST", headers: { ...headers, "content-type": "text/csv" }, body: `voter,weight\n${voters.map((v) => `${v},1\n`).join("")}` });
+  if (roll.status >= 300) throw new Error(`roll refused: ${await roll.text()}`);
+  const now = Math.floor(Date.now() / 1000);
+  const cose = signPayload(-8, TEST_ADMIN.kid, {
+    v: 1, t: "ballot", ts: now, id: "agm", rev: 1, title: "AGM", roll: "agm", opens: now - 60, closes: now + 86400,
+    options: [{ id: "yes", label: "Yes" }, { id: "no", label: "No" }, { id: "abstain", label: "Abstain" }], rule: { kind: "plurality" }, quorum: { num: 0, den: 1 },
+  }, TEST_ADMIN.privateKey);
+  const ballot = await fetch(`${gateway.httpUrl}/admin/ballots`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ cose: Buffer.from(cose).toString("base64") }) });
+  if (ballot.status !== 201) throw new Error(`ballot refused: ${await ballot.text()}`);
+}
+
 /** A gateway on free ports in a temporary data directory; `stop` removes everything. */
 export async function testGateway(settings: Record<string, string> = {}, options: StartOptions & { dataDir?: string } = {}): Promise<Gateway & { dataDir: string; token: string; config: GatewayConfig }> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "signet-gw-"));
-  const flags: ConfigFlags = { data: dataDir, http: 0, mqtt: 0 };
+  const flags: ConfigFlags = { data: dataDir, http: 0, mqtt: 0, config: writeTestConfig(dataDir) };
   const config = loadConfig(flags, { SIGNET_SITE: SITE, SIGNET_SCAN_CYCLE_MS: "20", ...settings });
   const gateway = await startGateway(config, options);
+  await openTestBallot({ httpUrl: gateway.httpUrl, token: config.adminTokens[0] });
   const stop = gateway.stop;
   return Object.assign(gateway, {
     dataDir,
@@ -41,6 +70,8 @@ export async function testGateway(settings: Record<string, string> = {}, options
 }
 
 export type Answer = Ack | Nack;
+
+let votersSigned = 0;
 
 export class TestDevice {
   readonly id: string;
@@ -104,7 +135,8 @@ export class TestDevice {
   }
 
   vote(choice = "yes", seq?: number): Uint8Array {
-    return this.sign({ t: "vote", ballot: "agm", choice, voter: `voter-${this.seq + 1}`, auth: "pin" }, seq);
+    // Voters are unique across the test's devices, so rule 9's already-voted never fires by accident.
+    return this.sign({ t: "vote", ballot: "agm", choice, voter: `voter-${++votersSigned}`, auth: "pin" }, seq);
   }
 
   async publish(bytes: Uint8Array, channel: "vote" | "reading" | "status" = "vote", topic = deviceTopic(this.site, this.id, channel)): Promise<void> {

@@ -23,7 +23,7 @@ beforeAll(async () => {
           logic: [ballots],
           adminRoutes: [
             async (app) => {
-              app.get("/ballots", async () => ({ ballots: [], logSize: parts.ledger.size }));
+              app.get("/example", async () => ({ example: [], logSize: parts.ledger.size }));
             },
           ],
         };
@@ -57,8 +57,8 @@ it("a vote the hook admits is committed, and the hook sees its leaf inside the c
 });
 
 it("an extension's admin route sits behind the admin token", async () => {
-  expect((await fetch(`${gateway.httpUrl}/admin/ballots`)).status).toBe(401);
-  const response = await fetch(`${gateway.httpUrl}/admin/ballots`, { headers: { authorization: `Bearer ${gateway.token}` } });
+  expect((await fetch(`${gateway.httpUrl}/admin/example`)).status).toBe(401);
+  const response = await fetch(`${gateway.httpUrl}/admin/example`, { headers: { authorization: `Bearer ${gateway.token}` } });
   expect(response.status).toBe(200);
-  expect(await response.json()).toMatchObject({ ballots: [] });
+  expect(await response.json()).toMatchObject({ example: [] });
 });

@@ -152,8 +152,9 @@ describe("rejections", () => {
 describe("the log", () => {
   it("starts with the config record and carries each enrolment as a device record", () => {
     expect(decodeEntry(gateway.ledger.entry(0)).k).toBe("config");
-    const kinds = gateway.ledger.entries(0, 3).map((e) => decodeEntry(e).k);
-    expect(kinds).toEqual(["config", "device", "device"]);
+    // The test ballot's roll and ballot come first (test/gateway/devices.ts), then the enrolments.
+    const kinds = gateway.ledger.entries(0, 5).map((e) => decodeEntry(e).k);
+    expect(kinds).toEqual(["config", "roll", "ballot", "device", "device"]);
     // The gateway's own retained _gateway/state matches the uplink filter +/state; it must not count as a reject.
     expect(gateway.rejects.counts().malformed).toBe(0);
   });

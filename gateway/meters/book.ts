@@ -1,0 +1,307 @@
+// The meter book: committed readings per device and channel, rule 9's
+// `counter-regressed`, energy per bucket with gaps covered from the
+// cumulative count, and the hourly `rollup` records (§4.6, §8).
+//
+// Energy: a reading's `d` pulses belong to the bucket that contains its `to`
+// (as a rollup's hour does). Between two readings of a channel, consecutive
+// by seq, `count` grows by exactly the later one's `d`; when it grows by more,
+// readings are missing (lost, or evicted by a full outbox) and the surplus
+// pulses are put in the later reading's bucket, marked estimated. A channel's
+// first reading with `count` above `d` is covered the same way.
+import type { Database } from "better-sqlite3";
+import type { EntryKind, Reading, RejectReason, RollupRecord } from "../../firmware/protocol/index.ts";
+import type { GatewayKey } from "../key.ts";
+import type { AcceptedMessage, CycleContext, CycleLogic } from "../scan.ts";
+import type { VerifiedMessage } from "../verify.ts";
+import { HOUR, hourOf, rollupWh } from "./rollup.ts";
+
+/** The rollup of hour H is committed once gateway time passes H + 1 h + 15 min (§8). */
+export const ROLLUP_DELAY_SECONDS = HOUR + 15 * 60;
+
+export const BUCKETS = { "15m": 900, "1h": 3600, "1d": 86400 } as const;
+export type BucketName = keyof typeof BUCKETS;
+/** Most buckets one energy request may ask for. */
+export const MAX_BUCKETS = 20_000;
+
+export interface EnergyBucket {
+  /** Bucket start, Unix seconds. */
+  readonly start: number;
+  readonly wh: number;
+  /** Part of it was covered from the cumulative count across a gap. */
+  readonly estimated: boolean;
+}
+
+export interface EnergyTotal {
+  readonly wh: number;
+  readonly estimated: boolean;
+}
+
+export interface EnergyReport {
+  readonly site: string;
+  readonly bucket: BucketName;
+  readonly from: number;
+  readonly to: number;
+  readonly total: EnergyTotal;
+  readonly series: EnergyBucket[];
+  readonly devices: { readonly dev: string; readonly total: EnergyTotal; readonly series: EnergyBucket[] }[];
+}
+
+interface StoredReading {
+  dev: string;
+  ch: number;
+  seq: number;
+  count: number;
+  d: number;
+  imp: number;
+  to: number;
+}
+
+interface Latest {
+  seq: number;
+  count: number;
+}
+
+export interface MeterBookOptions {
+  readonly db: Database;
+  readonly key: GatewayKey;
+  readonly site: string;
+  readonly log?: (event: string, fields: Record<string, unknown>) => void;
+}
+
+export class MeterBook implements CycleLogic {
+  readonly #o: MeterBookOptions;
+  /** dev \n ch → the committed reading with the highest seq. */
+  readonly #latest = new Map<string, Latest>();
+  /** dev → gateway receive time of its last committed reading, Unix ms. */
+  readonly #lastReading = new Map<string, number>();
+  /** Readings admitted earlier in this cycle. */
+  #admitted: { message: VerifiedMessage; reading: Reading }[] = [];
+  #undo: (() => void)[] = [];
+  /** Hours up to this one (inclusive) have had their rollup deadline handled; null before the first reading. */
+  #rolledThrough: number | null;
+  readonly #insert;
+  readonly #below;
+  readonly #above;
+  readonly #hours;
+  readonly #ofHour;
+  readonly #setState;
+  readonly #range;
+  readonly #previous;
+
+  constructor(options: MeterBookOptions) {
+    this.#o = options;
+    const { db } = options;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS meter_reading (dev TEXT NOT NULL, ch INTEGER NOT NULL, seq INTEGER NOT NULL, count INTEGER NOT NULL,
+        d INTEGER NOT NULL, imp INTEGER NOT NULL, "from" INTEGER NOT NULL, "to" INTEGER NOT NULL, hour INTEGER NOT NULL,
+        leaf INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (dev, ch, seq)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS meter_reading_to ON meter_reading ("to");
+      CREATE INDEX IF NOT EXISTS meter_reading_hour ON meter_reading (hour);
+      CREATE TABLE IF NOT EXISTS meter_rollup (hour INTEGER PRIMARY KEY, leaf INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS meter_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+    `);
+    this.#insert = db.prepare('INSERT INTO meter_reading (dev, ch, seq, count, d, imp, "from", "to", hour, leaf, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#below = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq < ? ORDER BY seq DESC LIMIT 1");
+    this.#above = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq > ? ORDER BY seq ASC LIMIT 1");
+    this.#hours = db.prepare<[number, number], { hour: number }>("SELECT DISTINCT hour FROM meter_reading WHERE hour > ? AND hour <= ? ORDER BY hour");
+    this.#ofHour = db.prepare<[number], { dev: string; d: number; imp: number; to: number }>('SELECT dev, d, imp, "to" FROM meter_reading WHERE hour = ?');
+    this.#setState = db.prepare("INSERT INTO meter_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
+    this.#range = db.prepare<[number, number], StoredReading>('SELECT dev, ch, seq, count, d, imp, "to" FROM meter_reading WHERE "to" >= ? AND "to" < ?');
+    this.#previous = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq < ? ORDER BY seq DESC LIMIT 1");
+    for (const row of db
+      .prepare<[], { dev: string; ch: number; seq: number; count: number; at: number }>(
+        "SELECT dev, ch, max(seq) AS seq, count, at FROM meter_reading GROUP BY dev, ch",
+      )
+      .all()) {
+      this.#latest.set(`${row.dev}\n${row.ch}`, { seq: row.seq, count: row.count });
+    }
+    for (const row of db.prepare<[], { dev: string; at: number }>("SELECT dev, max(at) AS at FROM meter_reading GROUP BY dev").all()) this.#lastReading.set(row.dev, row.at);
+    this.#rolledThrough = db.prepare<[], { value: number }>("SELECT value FROM meter_state WHERE name = 'rolled_through'").get()?.value ?? null;
+  }
+
+  /** When the gateway last committed a reading of `dev`, Unix ms. */
+  lastReadingAt(dev: string): number | undefined {
+    return this.#lastReading.get(dev);
+  }
+
+  // ---- the scan cycle ----
+
+  admit(message: VerifiedMessage): RejectReason | null {
+    const reading = message.payload;
+    if (reading.t !== "reading") return null;
+    const dev = message.device.id;
+    // A regression against a reading of this channel admitted earlier in the same cycle.
+    for (const other of this.#admitted) {
+      const o = other.reading;
+      if (other.message.device.id !== dev || o.ch !== reading.ch) continue;
+      if ((o.seq < reading.seq && reading.count < o.count) || (o.seq > reading.seq && reading.count > o.count)) return "counter-regressed";
+    }
+    const latest = this.#latest.get(`${dev}\n${reading.ch}`);
+    if (latest !== undefined) {
+      if (reading.seq > latest.seq) {
+        if (reading.count < latest.count) return "counter-regressed";
+      } else {
+        // A late reading: it must fit between its committed neighbours.
+        const below = this.#below.get(dev, reading.ch, reading.seq);
+        const above = this.#above.get(dev, reading.ch, reading.seq);
+        if ((below !== undefined && reading.count < below.count) || (above !== undefined && reading.count > above.count)) return "counter-regressed";
+      }
+    }
+    this.#admitted.push({ message, reading });
+    return null;
+  }
+
+  records(cycle: CycleContext): { kind: EntryKind; cose: Uint8Array; apply?: (leaf: number) => void }[] {
+    const admitted = this.#admitted;
+    this.#admitted = [];
+    this.#undo = [];
+    const nowSeconds = Math.floor(cycle.now / 1000);
+    // Hours H with H + 1 h + 15 min ≤ now: H ≤ now − 4500, and H is a whole hour.
+    const lastDue = hourOf(nowSeconds - ROLLUP_DELAY_SECONDS);
+    let through = this.#rolledThrough;
+    if (through === null) {
+      let first = Infinity;
+      for (const { reading } of admitted) first = Math.min(first, hourOf(reading.to));
+      const stored = this.#o.db.prepare<[], { hour: number | null }>("SELECT min(hour) AS hour FROM meter_reading").get()?.hour;
+      if (stored !== null && stored !== undefined) first = Math.min(first, stored);
+      if (first === Infinity) return [];
+      through = first - HOUR;
+    }
+    if (lastDue <= through) return [];
+    const hours = new Set(this.#hours.all(through, lastDue).map((r) => r.hour));
+    for (const { reading } of admitted) {
+      const h = hourOf(reading.to);
+      if (h > through && h <= lastDue) hours.add(h);
+    }
+    const out: { kind: EntryKind; cose: Uint8Array; apply?: (leaf: number) => void }[] = [];
+    for (const hour of [...hours].sort((a, b) => a - b)) {
+      const readings = [
+        ...this.#ofHour.all(hour),
+        ...admitted.filter((a) => hourOf(a.reading.to) === hour).map((a) => ({ dev: a.message.device.id, d: a.reading.d, imp: a.reading.imp, to: a.reading.to })),
+      ];
+      const record: RollupRecord = { v: 1, t: "rollup", ts: nowSeconds, site: this.#o.site, from: hour, to: hour + HOUR, wh: rollupWh(readings) };
+      out.push({
+        kind: "rollup",
+        cose: this.#o.key.signRecord(record),
+        apply: (leaf) => {
+          this.#o.db.prepare("INSERT INTO meter_rollup (hour, leaf) VALUES (?, ?)").run(hour, leaf);
+          this.#o.log?.("rollup committed", { from: hour, to: hour + HOUR, leaf, devices: Object.keys(record.wh).length });
+        },
+      });
+    }
+    const previous = this.#rolledThrough;
+    const next = lastDue;
+    if (out.length > 0) {
+      // Bookkeeping rides on the first rollup's transaction.
+      const first = out[0].apply!;
+      out[0] = {
+        ...out[0],
+        apply: (leaf) => {
+          first(leaf);
+          this.#setState.run("rolled_through", next);
+          this.#rolledThrough = next;
+          this.#undo.push(() => (this.#rolledThrough = previous));
+        },
+      };
+    } else {
+      // No hour with readings came due: nothing to commit, only the mark moves (no log entry depends on it).
+      this.#o.db.transaction(() => this.#setState.run("rolled_through", next))();
+      this.#rolledThrough = next;
+    }
+    return out;
+  }
+
+  committed(accepted: readonly AcceptedMessage[], cycle: CycleContext): void {
+    for (const { message, leaf } of accepted) {
+      const r = message.payload;
+      if (r.t !== "reading") continue;
+      const dev = message.device.id;
+      this.#insert.run(dev, r.ch, r.seq, r.count, r.d, r.imp, r.from, r.to, hourOf(r.to), leaf, message.receivedAt);
+      const key = `${dev}\n${r.ch}`;
+      const before = this.#latest.get(key);
+      const beforeAt = this.#lastReading.get(dev);
+      if (before === undefined || r.seq > before.seq) this.#latest.set(key, { seq: r.seq, count: r.count });
+      this.#lastReading.set(dev, Math.max(beforeAt ?? 0, message.receivedAt));
+      this.#undo.push(() => {
+        if (before === undefined) this.#latest.delete(key);
+        else this.#latest.set(key, before);
+        if (beforeAt === undefined) this.#lastReading.delete(dev);
+        else this.#lastReading.set(dev, beforeAt);
+      });
+    }
+    void cycle;
+  }
+
+  rollback(): void {
+    for (const undo of this.#undo.reverse()) undo();
+    this.#undo = [];
+    this.#admitted = [];
+  }
+
+  // ---- energy ----
+
+  /** Energy per bucket over [from, to) (Unix seconds, widened to whole buckets), per device and for the site. */
+  energy(query: { bucket: BucketName; from: number; to: number; dev?: string }): EnergyReport {
+    const size = BUCKETS[query.bucket];
+    const from = query.from - (query.from % size);
+    const to = query.to % size === 0 ? query.to : query.to - (query.to % size) + size;
+    const n = Math.max(0, (to - from) / size);
+    if (n > MAX_BUCKETS) throw new RangeError(`${n} buckets of ${query.bucket}: at most ${MAX_BUCKETS} per request (narrow from/to or use a larger bucket)`);
+    // Per device, per bucket: exact fractions would be overkill for a chart; Wh sums of d·1000/imp in floating point, totals from pulses per constant.
+    const perDevice = new Map<string, { wh: Float64Array; estimated: Uint8Array; pulses: Map<number, number>; anyEstimated: boolean }>();
+    const rows = this.#range.all(from, to).filter((r) => query.dev === undefined || r.dev === query.dev);
+    rows.sort((a, b) => (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.ch - b.ch || a.seq - b.seq));
+    let prevKey = "";
+    let prevCount: number | undefined;
+    for (const r of rows) {
+      const key = `${r.dev}\n${r.ch}`;
+      if (key !== prevKey) {
+        prevKey = key;
+        prevCount = this.#previous.get(r.dev, r.ch, r.seq)?.count;
+      }
+      const gap = r.count - r.d - (prevCount ?? 0);
+      prevCount = r.count;
+      let device = perDevice.get(r.dev);
+      if (!device) perDevice.set(r.dev, (device = { wh: new Float64Array(n), estimated: new Uint8Array(n), pulses: new Map(), anyEstimated: false }));
+      const i = Math.floor((r.to - from) / size);
+      const pulses = r.d + Math.max(0, gap);
+      device.wh[i] += (pulses * 1000) / r.imp;
+      device.pulses.set(r.imp, (device.pulses.get(r.imp) ?? 0) + pulses);
+      if (gap > 0) {
+        device.estimated[i] = 1;
+        device.anyEstimated = true;
+      }
+    }
+    const round = (wh: number) => Math.round(wh * 1000) / 1000;
+    const totalOf = (pulses: Map<number, number>) => {
+      let wh = 0;
+      for (const [imp, p] of pulses) wh += (p * 1000) / imp;
+      return round(wh);
+    };
+    const siteWh = new Float64Array(n);
+    const siteEstimated = new Uint8Array(n);
+    const sitePulses = new Map<number, number>();
+    const devices = [...perDevice.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([dev, d]) => {
+        for (let i = 0; i < n; i++) {
+          siteWh[i] += d.wh[i];
+          siteEstimated[i] |= d.estimated[i];
+        }
+        for (const [imp, p] of d.pulses) sitePulses.set(imp, (sitePulses.get(imp) ?? 0) + p);
+        return { dev, total: { wh: totalOf(d.pulses), estimated: d.anyEstimated }, series: seriesOf(d.wh, d.estimated) };
+      });
+    function seriesOf(wh: Float64Array, estimated: Uint8Array): EnergyBucket[] {
+      return Array.from({ length: n }, (_, i) => ({ start: from + i * size, wh: round(wh[i]), estimated: estimated[i] === 1 }));
+    }
+    return {
+      site: this.#o.site,
+      bucket: query.bucket,
+      from,
+      to,
+      total: { wh: totalOf(sitePulses), estimated: devices.some((d) => d.total.estimated) },
+      series: seriesOf(siteWh, siteEstimated),
+      devices,
+    };
+  }
+}
