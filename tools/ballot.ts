@@ -5,8 +5,40 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
 import { ProtocolError, encodePayload, parsePayload, signSign1, type Ballot } from "../firmware/protocol/index.ts";
+import { admin, withConnection, type Connection } from "./device.ts";
 import { CliError } from "./errors.ts";
 import { readKeyFile } from "./keyfile.ts";
+
+interface BallotView {
+  id: string;
+  rev: number;
+  title: string;
+  status: string;
+  options: { id: string; label: string }[];
+  opens: number;
+  closes: number;
+  turnout: number;
+  eligible: number;
+  votes: number;
+  result: { counts: Record<string, number>; outcome: string; quorum: string; leaf: number; size: number; explanation: string } | null;
+}
+
+/** A public read API call (no token). */
+async function read(gateway: string, path: string): Promise<unknown> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, gateway));
+  } catch (e) {
+    throw new CliError(`cannot reach the gateway at ${gateway}: ${(e as Error).cause ?? (e as Error).message}`, 1);
+  }
+  const json = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok) throw new CliError(`the gateway answered ${response.status}: ${json.error ?? "no reason given"}`, 1);
+  return json;
+}
+
+function when(unix: number): string {
+  return new Date(unix * 1000).toISOString().replace(".000Z", "Z");
+}
 
 export function ballotCommand(): Command {
   const ballot = new Command("ballot").description("sign and manage ballots (PROTOCOL §4.5)");
@@ -24,6 +56,45 @@ export function ballotCommand(): Command {
       if (opts.out) writeFileSync(opts.out, cose);
       else if (process.stdout.isTTY) throw new CliError("refusing to write binary COSE to a terminal: use --out FILE or redirect (> ballot.cose)");
       else process.stdout.write(cose);
+    });
+
+  withConnection(ballot.command("publish").description("submit a signed ballot to a gateway: committed to its log, then published to the kiosks"))
+    .argument("<ballot.cose>", "the signed ballot (from `signet ballot sign`)")
+    .action(async (file: string, o: Connection) => {
+      const cose = readFileSync(file);
+      const r = (await admin(o, "POST", "/ballots", { cose: cose.toString("base64") })) as { ballot: BallotView; leaf: number };
+      process.stdout.write(`published ${r.ballot.id} rev ${r.ballot.rev} (${r.ballot.status}): ballot entry at leaf ${r.leaf}\n`);
+    });
+
+  ballot
+    .command("list")
+    .description("list a gateway's ballots (public read API, no token)")
+    .requiredOption("--gateway <url>", "the gateway's HTTP address")
+    .option("--json", "print the API's JSON")
+    .action(async (o: { gateway: string; json?: boolean }) => {
+      const { ballots } = (await read(o.gateway, "/api/ballots")) as { ballots: BallotView[] };
+      if (o.json) return void process.stdout.write(`${JSON.stringify({ ballots }, null, 2)}\n`);
+      for (const b of ballots)
+        process.stdout.write(`${b.id}  rev ${b.rev}  ${b.status.padEnd(9)}  ${when(b.opens)} → ${when(b.closes)}  turnout ${b.turnout}/${b.eligible}${b.result ? `  outcome ${b.result.outcome}` : ""}  ${b.title}\n`);
+      if (ballots.length === 0) process.stdout.write("no ballots\n");
+    });
+
+  ballot
+    .command("tally")
+    .description("a ballot's result: the gateway's signed tally after close, live turnout before (public read API, no token)")
+    .requiredOption("--gateway <url>", "the gateway's HTTP address")
+    .option("--json", "print the API's JSON")
+    .argument("<id>", "ballot id")
+    .action(async (id: string, o: { gateway: string; json?: boolean }) => {
+      const b = (await read(o.gateway, `/api/ballots/${encodeURIComponent(id)}`)) as BallotView;
+      if (o.json) return void process.stdout.write(`${JSON.stringify(b, null, 2)}\n`);
+      process.stdout.write(`${b.title} (${b.id} rev ${b.rev}) — ${b.status}\n`);
+      if (b.result === null) {
+        process.stdout.write(`turnout so far ${b.turnout} of ${b.eligible} eligible (${b.votes} votes); the result is published at close, ${when(b.closes)}\n`);
+        return;
+      }
+      for (const option of b.options) process.stdout.write(`  ${option.label.padEnd(24)} ${b.result.counts[option.id] ?? 0}\n`);
+      process.stdout.write(`outcome: ${b.result.outcome} (quorum ${b.result.quorum}); tally entry at leaf ${b.result.leaf}, counting votes below leaf ${b.result.size}\n${b.result.explanation}\n`);
     });
   return ballot;
 }

@@ -7,6 +7,7 @@ import { gatewayCommand } from "./gateway.ts";
 import { deviceCommand } from "./device.ts";
 import { ballotCommand } from "./ballot.ts";
 import { keyCommand } from "./key.ts";
+import { rollCommand } from "./roll.ts";
 import { simCommand } from "./sim.ts";
 import { CliError } from "./errors.ts";
 
@@ -16,7 +17,7 @@ const program = new Command("signet")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [msgCommand(), demoCommand(), gatewayCommand(), deviceCommand(), ballotCommand(), keyCommand(), simCommand()]) program.addCommand(command);
+for (const command of [msgCommand(), demoCommand(), gatewayCommand(), deviceCommand(), ballotCommand(), rollCommand(), keyCommand(), simCommand()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,13 +3,13 @@ import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { CliError } from "./errors.ts";
 
-interface Connection {
+export interface Connection {
   gateway: string;
   token?: string;
   tokenFile?: string;
 }
 
-function withConnection(command: Command): Command {
+export function withConnection(command: Command): Command {
   return command
     .requiredOption("--gateway <url>", "the gateway's HTTP address, e.g. http://127.0.0.1:8080")
     .option("--token <token>", "an admin token (or SIGNET_ADMIN_TOKEN)")
@@ -24,14 +24,14 @@ function tokenOf(c: Connection): string {
 }
 
 /** Calls the admin API; a refusal becomes a CliError with the gateway's own words. */
-async function admin(c: Connection, method: "GET" | "POST", path: string, body?: unknown): Promise<unknown> {
+export async function admin(c: Connection, method: "GET" | "POST", path: string, body?: unknown, contentType = "application/json"): Promise<unknown> {
   const url = new URL(`/admin${path}`, c.gateway);
   let response: Response;
   try {
     response = await fetch(url, {
       method,
-      headers: { authorization: `Bearer ${tokenOf(c)}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { authorization: `Bearer ${tokenOf(c)}`, ...(body === undefined ? {} : { "content-type": contentType }) },
+      body: body === undefined ? undefined : body instanceof Uint8Array ? body : JSON.stringify(body),
     });
   } catch (e) {
     throw new CliError(`cannot reach the gateway at ${c.gateway}: ${(e as Error).cause ?? (e as Error).message}`, 1);
