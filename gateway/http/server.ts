@@ -2,6 +2,7 @@
 // API, and whatever later components register. Errors are `{"error": "…"}`
 // naming the problem, as §7.4 asks, including schema validation failures.
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from "fastify";
+import { dashboardRoutes } from "../dashboard/dashboard.ts";
 import { adminRoutes, type AdminOptions } from "./admin.ts";
 
 export interface HttpServerOptions {
@@ -41,5 +42,6 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: `no route ${request.method} ${request.url.split("?")[0]}` }));
   for (const { plugin, options: pluginOptions } of options.plugins ?? []) await app.register(plugin, pluginOptions as never);
   await app.register(adminRoutes, { ...options.admin, prefix: "/admin" });
+  await app.register(dashboardRoutes);
   return app;
 }
