@@ -157,6 +157,8 @@ export interface SimDeviceOptions {
   readonly syncAfterMs?: number;
   readonly ntpReachable?: boolean;
   readonly seed?: string;
+  /** Precomputed table window for the gateway's key (see KioskOptions.verifyTableWindow); fleets set it. */
+  readonly verifyTableWindow?: number;
 }
 
 /** One boot of the firmware: its services and drivers. */
@@ -249,7 +251,7 @@ export class SimDevice {
     const board = buildParts(this.hardware, timers, storage, seededRandom(`${seed}/key`));
     const parts = board.parts;
     // Leaving provisioning restarts the board, as on the ESP32 (System.restart).
-    const app = new DeviceApp(services, parts, { random, restart: () => void this.reboot() });
+    const app = new DeviceApp(services, parts, { random, restart: () => void this.reboot(), verifyTableWindow: this.#options.verifyTableWindow });
     this.#boot = { app, services, storage, timers, wallClock, parts, board, serial };
     storage.onPowerCut = () => this.#off();
     wallClock.start();

@@ -16,6 +16,8 @@ export interface DeviceOptions {
   /** Random bytes (PIN salts); the board passes its hardware random source, the simulator a seeded one. */
   random(length: number): Uint8Array;
   readonly fw?: string;
+  /** See KioskOptions.verifyTableWindow. */
+  readonly verifyTableWindow?: number;
   /**
    * Restarts the board. When given, leaving provisioning restarts it, so
    * services built at boot from the configuration (Wi-Fi, SNTP) take the new
@@ -85,6 +87,7 @@ export class DeviceApp {
     const serial = this.#services.console;
     this.#kiosk = new Kiosk(this.#services, this.#parts, key, this.#config!, {
       fw: this.#options.fw ?? FIRMWARE_VERSION,
+      verifyTableWindow: this.#options.verifyTableWindow,
       log: (text) => serial.write(`# ${text}`),
     });
     // While running, the console only offers the way back into provisioning.

@@ -3,7 +3,7 @@
 import { utf8Decode, utf8Encode } from "./bytes";
 import { decodeCbor, encodeCbor, encodeTaggedSign1, type CborMap, type CborValue } from "./cbor";
 import { CborError, ProtocolError } from "./errors";
-import { algName, isAlg, signMessage, verifyMessage, type Alg } from "./sig";
+import { algName, isAlg, signMessage, verifyMessage, type Alg, type VerifyKey } from "./sig";
 
 /** Size limits of PROTOCOL §3. */
 export const MAX_DEVICE_MESSAGE = 1024;
@@ -96,7 +96,7 @@ function decodeNested(bytes: Uint8Array, what: string): CborValue {
  * rule 5): the algorithm must match the registration, high-S ES256 and
  * non-canonical EdDSA signatures fail. Throws ProtocolError("bad-signature").
  */
-export function verifySign1(message: Sign1, publicKey: Uint8Array, alg: Alg = message.alg): void {
+export function verifySign1(message: Sign1, publicKey: Uint8Array | VerifyKey, alg: Alg = message.alg): void {
   if (message.alg !== alg)
     throw new ProtocolError("bad-signature", `message is signed with ${algName(message.alg)}, the key is ${algName(alg)}`);
   if (message.signature.length !== 64)

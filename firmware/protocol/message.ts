@@ -2,7 +2,7 @@
 // 5 and 6 in order (rule 4, the registry, belongs to the receiver).
 import { assembleSign1, decodeSign1, protectedHeader, sigStructure, signSign1, verifySign1, MAX_BALLOT, MAX_DEVICE_MESSAGE, type Sign1 } from "./cose";
 import { encodePayload, parsePayload, DEVICE_MESSAGE_TYPES, type Payload, type PayloadType } from "./payload";
-import { sha256Digest, type Alg } from "./sig";
+import { sha256Digest, type Alg, type VerifyKey } from "./sig";
 
 /** The size limit of §3 and §8 for a payload type (gateway records have none). */
 export function sizeLimit(t: PayloadType): number {
@@ -35,7 +35,8 @@ export function completeSign1(pending: PendingSign1, signature: Uint8Array): Uin
 }
 
 export interface OpenOptions<T extends PayloadType> {
-  readonly publicKey: Uint8Array;
+  /** The signer's key, as bytes or decoded once with prepareVerifyKey. */
+  readonly publicKey: Uint8Array | VerifyKey;
   /** The registered algorithm; the message's must match it. */
   readonly alg?: Alg;
   readonly maxSize?: number;

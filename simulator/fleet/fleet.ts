@@ -275,7 +275,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
         };
         const hardware = new KioskHardware(clock, { seed: `${seed}/${spec.id}`, fingerprint: false, key: "software" });
         const tap = tapFor(spec.id);
-        const device = new SimDevice({ clock, hardware, mqtt: () => tap.wrap(serviceFor(spec.id, site)), worldEpoch: start, seed: `${seed}/${spec.id}` });
+        const device = new SimDevice({ clock, hardware, mqtt: () => tap.wrap(serviceFor(spec.id, site)), worldEpoch: start, seed: `${seed}/${spec.id}`, verifyTableWindow: 4 });
         await provisionKiosk({ clock, device, hardware, spec, site, seed, brokerUrl, target });
         kiosks.push(device);
         const spacing = options.durationMs / (voters + 1);

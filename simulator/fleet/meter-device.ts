@@ -117,7 +117,8 @@ export class MeterDevice {
     const app = new DeviceApp(
       { timers, storage, clock: wallClock, mqtt, display, indicators, console },
       { pulses: [input], keys: this.#keyStore(storage) },
-      { random: seededRandom(`${this.#options.seed}/boot`) },
+      // Fleets check thousands of answers per gateway key: keep its table (memory is no object here).
+      { random: seededRandom(`${this.#options.seed}/boot`), verifyTableWindow: 4 },
     );
     this.#app = app;
     wallClock.start();

@@ -149,3 +149,38 @@ describe("public keys offered for enrolment (PROTOCOL §8)", () => {
     expect(publicKeyProblem(-8, fromHex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))).toMatch(/canonical/);
   });
 });
+
+describe("prepared verification keys", () => {
+  it("give the same verdicts as raw keys, with and without a precomputed table", async () => {
+    const { readFileSync } = await import("node:fs");
+    const invalid = JSON.parse(readFileSync(new URL("../vectors/invalid.json", import.meta.url), "utf8")) as { message: string; publicKey: string; alg: string }[];
+    const { decodeSign1, sigStructure, prepareVerifyKey } = await import("../../firmware/protocol/index.ts");
+    const vectors = JSON.parse(readFileSync(new URL("../vectors/messages.json", import.meta.url), "utf8")) as { message: string; publicKey: string; alg: string }[];
+    let checked = 0;
+    for (const c of [...vectors, ...invalid]) {
+      let m;
+      try {
+        m = decodeSign1(fromHex(c.message));
+      } catch {
+        continue;
+      }
+      const alg = c.alg === "ES256" ? -7 : -8;
+      const pub = fromHex(c.publicKey);
+      const tbs = sigStructure(m.protectedBytes, m.payloadBytes);
+      const raw = verifyMessage(alg, pub, tbs, m.signature);
+      for (const window of [0, 4]) expect(verifyMessage(alg, prepareVerifyKey(alg, pub, window), tbs, m.signature)).toBe(raw);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it("refuse a key prepared for the other algorithm", async () => {
+    const { prepareVerifyKey } = await import("../../firmware/protocol/index.ts");
+    const seed = fromHex(TESTS_SEED);
+    const sig = signMessage(-8, seed, utf8Encode("x"));
+    expect(verifyMessage(-8, prepareVerifyKey(-8, publicKeyOf(-8, seed), 4), utf8Encode("x"), sig)).toBe(true);
+    expect(verifyMessage(-7, prepareVerifyKey(-8, publicKeyOf(-8, seed)), utf8Encode("x"), sig)).toBe(false);
+  });
+});
+
+const TESTS_SEED = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
