@@ -156,7 +156,7 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     expect(await ballotCard().innerText()).toContain(TITLE);
     expect(await ballotCard().innerText()).toContain("Options: Yes, No, Abstain.");
     await expect.poll(() => ballotCard().getAttribute("data-status"), { timeout: 20_000 }).toBe("open");
-    expect(await ballotCard().getByTestId("turnout").innerText()).toContain("Turnout 0 of 100 eligible (0 %) · 0 votes received");
+    expect(await ballotCard().getByTestId("turnout").innerText()).toContain("Turnout 0 of 100 eligible (0 %) · 0 votes counted");
     expect(await ballotCard().innerText()).toContain("Results are shown when the ballot closes.");
 
     const result = await runScenario(parseScenario(VOTING, "dashboard.yaml"), {
@@ -170,7 +170,7 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     receipt = /Receipt: ([A-Z2-7]{4}-[A-Z2-7]{4})/.exec(shown)![1];
 
     // Without a reload: the page polls the read API.
-    await expect.poll(() => ballotCard().getByTestId("turnout").innerText(), { timeout: 20_000 }).toContain("Turnout 90 of 100 eligible (90 %) · 4 votes received");
+    await expect.poll(() => ballotCard().getByTestId("turnout").innerText(), { timeout: 20_000 }).toContain("Turnout 90 of 100 eligible (90 %) · 4 votes counted");
     expect(await ballotCard().getAttribute("data-status")).toBe("open");
     expect(await ballotCard().getByTestId("outcome").count()).toBe(0);
   });

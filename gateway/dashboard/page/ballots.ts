@@ -66,7 +66,7 @@ function ballotCard(ballot: BallotView): HTMLElement {
 }
 
 function turnoutText(ballot: BallotView): string {
-  return `Turnout ${formatNumber(ballot.turnout)} of ${formatNumber(ballot.eligible)} eligible (${percent(ballot.turnout, ballot.eligible)}) · ${ballot.votes} ${ballot.votes === 1 ? "vote" : "votes"} received`;
+  return `Turnout ${formatNumber(ballot.turnout)} of ${formatNumber(ballot.eligible)} eligible (${percent(ballot.turnout, ballot.eligible)}) · ${ballot.votes} ${ballot.votes === 1 ? "vote" : "votes"} counted`;
 }
 
 function turnoutBar(turnout: number, eligible: number, quorum: Fraction): HTMLElement {

@@ -1,7 +1,9 @@
 // The public read API the page draws from (gateway/http/api.ts and the log
 // routes of PROTOCOL §7.4), as the page sees it: types of the answers and
-// one fetch that turns an HTTP error into an Error naming the route.
-import type { BallotOption, BallotRule, Fraction, RejectReason } from "../../../firmware/protocol/index.ts";
+// one fetch that turns an HTTP error into an Error naming the route. The
+// gateway's own view types live beside SQLite and Node code, which a browser
+// program cannot type-check, so the contract is restated here.
+import type { Ballot, RejectReason } from "../../../firmware/protocol/index.ts";
 
 export interface BallotResult {
   readonly counts: { readonly [option: string]: number };
@@ -16,20 +18,16 @@ export interface BallotResult {
   readonly explanation: string;
 }
 
-export interface BallotView {
-  readonly id: string;
-  readonly rev: number;
-  readonly title: string;
-  readonly options: readonly BallotOption[];
-  readonly opens: number;
-  readonly closes: number;
-  readonly rule: BallotRule;
-  readonly quorum: Fraction;
-  readonly roll: string;
+/** A ballot's latest revision (the §4.5 fields) with its state by gateway time. */
+export interface BallotView extends Pick<Ballot, "id" | "rev" | "title" | "options" | "opens" | "closes" | "rule" | "quorum" | "roll"> {
   readonly status: "scheduled" | "open" | "closed";
+  /** Counted weight so far. */
   readonly turnout: number;
+  /** The roll's total weight. */
   readonly eligible: number;
+  /** Votes counted so far (one per voter). */
   readonly votes: number;
+  /** Only once the tally is committed. */
   readonly result: BallotResult | null;
 }
 

@@ -82,6 +82,7 @@ async function refreshEnergy(): Promise<void> {
   const query = new URLSearchParams({ site, bucket: bucket.value, from: String(from), to: String(to) });
   if (device.value !== "") query.set("dev", device.value);
   charts.render(await getJson<EnergySeries>(`/api/energy?${query}`), device.value || undefined);
+  byId("energy-site-title").textContent = device.value === "" ? "Site total" : `${device.value} alone`;
 }
 
 let timer: number | undefined;
