@@ -51,11 +51,19 @@ async function buildAssets(): Promise<DashboardAssets> {
 
 const TYPES = { html: "text/html; charset=utf-8", js: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8" } as const;
 
+/**
+ * The page runs only its own bundle and talks only to this gateway: a page
+ * that tells voters "verified" must not run or send anything else. Inline
+ * styles are allowed for the bars' widths and uPlot's layout.
+ */
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 export const dashboardRoutes: FastifyPluginAsync = async (app) => {
   const serve = (path: string, part: keyof DashboardAssets, type: string) =>
     app.get(path, async (_request, reply) => {
       const body = (await dashboardAssets())[part];
-      return reply.type(type).header("cache-control", "no-cache").header("x-content-type-options", "nosniff").send(body);
+      return reply.type(type).header("cache-control", "no-cache").header("x-content-type-options", "nosniff").header("content-security-policy", CONTENT_SECURITY_POLICY).send(body);
     });
   serve("/", "html", TYPES.html);
   serve("/dashboard/dashboard.js", "js", TYPES.js);

@@ -13,6 +13,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ALG_EDDSA, deviceTopic, publicKeyOf, signPayload, toHex, type Ballot, type Reading } from "../../firmware/protocol/index.ts";
 import { loadConfig } from "../../gateway/config.ts";
+import { CONTENT_SECURITY_POLICY } from "../../gateway/dashboard/dashboard.ts";
 import { startGateway, type Gateway } from "../../gateway/gateway.ts";
 import { gatewayKeyFromSeed } from "../../gateway/key.ts";
 import { runFleet } from "../../simulator/fleet/fleet.ts";
@@ -74,6 +75,8 @@ let dataDir: string;
 let token: string;
 let browser: Chromium;
 let page: Page;
+/** Script errors and console errors (a CSP violation is one) over the whole run; a lookup's expected 404 is not. */
+const problems: string[] = [];
 /** The code kiosk-01 showed shareholder 12 after the vote. */
 let receipt: string;
 
@@ -126,6 +129,10 @@ beforeAll(async () => {
   if (hasChromium) {
     browser = await launchChromium();
     page = await browser.context.newPage();
+    page.on("pageerror", (error) => problems.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error" && !message.text().includes("404")) problems.push(message.text());
+    });
   }
 });
 
@@ -140,10 +147,12 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     const answer = await page.goto(gateway.httpUrl);
     expect(answer?.status()).toBe(200);
     expect(answer?.headers()["content-type"]).toBe("text/html; charset=utf-8");
+    expect(answer?.headers()["content-security-policy"]).toBe(CONTENT_SECURITY_POLICY);
     await expect.poll(() => page.getByTestId("served-key").textContent()).toBe(gateway.key.verifierKey);
     await expect.poll(() => page.getByTestId("log-origin").innerText()).toBe(gateway.key.name);
     await expect.poll(() => page.locator("#ballot-list").innerText()).toContain("No ballot has been published");
     expect(await page.getByTestId("key-status").textContent()).toContain("No key pinned");
+    expect(problems).toEqual([]);
   });
 
   it("shows the ballot scheduled, then open with turnout rising live as shareholders vote on the kiosks", async () => {
@@ -330,5 +339,6 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     const path = process.env.SIGNET_DASHBOARD_SCREENSHOT ?? join(dataDir, "dashboard.png");
     await page.screenshot({ path, fullPage: true });
     expect(readFileSync(path).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(problems).toEqual([]);
   });
 });
