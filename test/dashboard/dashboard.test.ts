@@ -334,11 +334,17 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     await expect.poll(() => page.locator("#device-list tr[data-dev]").count(), { timeout: 20_000 }).toBe(6);
   });
 
-  it("looks tidy: a full-page screenshot of the whole dashboard is a PNG", async () => {
+  it("looks tidy on a wide screen and on a phone: full-page screenshots, and nothing wider than the phone's screen", async () => {
     await lookUp(receipt);
     const path = process.env.SIGNET_DASHBOARD_SCREENSHOT ?? join(dataDir, "dashboard.png");
     await page.screenshot({ path, fullPage: true });
     expect(readFileSync(path).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    // Wide tables scroll inside their own section; the page itself does not scroll sideways.
+    await expect.poll(() => page.evaluate("document.documentElement.scrollWidth").then(Number)).toBeLessThanOrEqual(390);
+    expect(await page.getByTestId("energy-site").locator("canvas").boundingBox()).toMatchObject({ width: expect.toSatisfy((w: number) => w <= 390) });
+    await page.screenshot({ path: path.replace(/\.png$/, "-phone.png"), fullPage: true });
     expect(problems).toEqual([]);
   });
 });
