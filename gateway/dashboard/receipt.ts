@@ -7,6 +7,7 @@
 import {
   decodeEntry,
   decodeSign1,
+  fromHex,
   leafHash,
   normalizeReceiptCode,
   parsePayload,
@@ -15,7 +16,7 @@ import {
   type EntryKind,
 } from "../../firmware/protocol/index.ts";
 import { decodeBase64, openCheckpoint, type VerifierKey } from "../ledger/checkpoint.ts";
-import { verifyInclusion } from "../ledger/tree.ts";
+import { verifyConsistency, verifyInclusion } from "../ledger/tree.ts";
 
 /** One check and its verdict; `detail` says what was compared or what broke. */
 export interface Check {
@@ -55,7 +56,7 @@ export interface ReceiptVerdict {
   readonly verified: boolean;
   /** The answer has the shape of §7.4 (a note and a list of matches). */
   readonly answer: Check;
-  readonly checkpoint: Check & { readonly size?: number; readonly root?: string };
+  readonly checkpoint: Check & { readonly origin?: string; readonly size?: number; readonly root?: string };
   readonly matches: readonly MatchVerdict[];
 }
 
@@ -80,7 +81,7 @@ export function verifyReceipt(code: string, answer: unknown, key: VerifierKey | 
     const opened = openCheckpoint(shape.checkpoint, key);
     size = opened.size;
     root = opened.root;
-    checkpoint = { ok: true, detail: `signed by ${opened.origin}, log size ${opened.size}`, size, root: toHex(root) };
+    checkpoint = { ok: true, detail: `signed by ${opened.origin}, log size ${opened.size}`, origin: opened.origin, size, root: toHex(root) };
   } catch (e) {
     checkpoint = { ok: false, detail: message(e) };
   }
@@ -126,6 +127,41 @@ export function verifyReceipt(code: string, answer: unknown, key: VerifierKey | 
     checkpoint,
     matches,
   };
+}
+
+/** A checkpoint this browser verified before (root in hex): every later one must extend it. */
+export interface SeenCheckpoint {
+  readonly size: number;
+  readonly root: string;
+}
+
+/**
+ * Checks that a verified checkpoint extends one seen before, so the log was
+ * neither rewritten nor rolled back between two looks: the same size must
+ * have the same root; a larger one needs the consistency proof from the
+ * seen size (the base64 hashes of /log/proof/consistency); a smaller one is
+ * a rollback.
+ */
+export function verifyGrowth(seen: SeenCheckpoint, current: SeenCheckpoint, proof: readonly string[] | null): Check {
+  if (current.size < seen.size) return { ok: false, detail: `the log is at size ${current.size}, behind the size ${seen.size} this browser saw before: it was rolled back` };
+  if (current.size === seen.size) {
+    return current.root === seen.root
+      ? { ok: true, detail: `the same checkpoint (size ${seen.size}) as this browser saw before` }
+      : { ok: false, detail: `at size ${seen.size} the root is now ${current.root}, not ${seen.root} as this browser saw before: the log was rewritten` };
+  }
+  if (proof === null) return { ok: false, detail: `no consistency proof from size ${seen.size} to ${current.size}` };
+  try {
+    const hashes = proof.map((h, i) => decodeBase64(h, `consistency hash ${i}`));
+    verifyConsistency(seen.size, current.size, fromHexRoot(seen.root), fromHexRoot(current.root), hashes);
+    return { ok: true, detail: `the log of size ${current.size} extends the one of size ${seen.size} this browser saw before` };
+  } catch (e) {
+    return { ok: false, detail: `not an extension of the log of size ${seen.size} this browser saw before: ${message(e)}` };
+  }
+}
+
+function fromHexRoot(hex: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`root ${JSON.stringify(hex)} is not 64 hex digits`);
+  return fromHex(hex);
 }
 
 interface ReceiptAnswer {

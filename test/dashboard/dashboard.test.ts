@@ -219,6 +219,7 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     expect(text).toContain("kiosk-01");
     expect(text).toContain(`Checkpoint signature (key served by this gateway, not pinned): signed by ${gateway.key.name}`);
     expect(text).toMatch(/Inclusion proof to the checkpoint's root: entry \d+ is in the log of size \d+/);
+    expect(text).toContain("Log only grew since this browser last looked: the first checkpoint of this log this browser has seen");
   });
 
   it("an answer with one proof hash changed is NOT verified, and the page says which check failed", async () => {
@@ -275,6 +276,22 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
     expect(await page.locator("#receipt-result").innerText()).toContain("Checkpoint signature (pinned key): signed by");
     await page.click("#unpin");
     await expect.poll(() => page.getByTestId("key-status").textContent()).toContain("No key pinned");
+  });
+
+  it("a log that no longer extends the checkpoint this browser saw before is NOT verified", async () => {
+    const storage = JSON.stringify(`signet.seenCheckpoint:${gateway.key.name}`);
+    const remembered = String(await page.evaluate(`localStorage.getItem(${storage})`));
+    const seen = JSON.parse(remembered) as { size: number; root: string };
+    expect(seen).toMatchObject({ size: expect.any(Number), root: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    // As if this browser had seen another history, one entry shorter than now.
+    await page.evaluate(`localStorage.setItem(${storage}, ${JSON.stringify(JSON.stringify({ size: seen.size - 1, root: "ab".repeat(32) }))})`);
+    await lookUp(receipt);
+    expect(await verdict().getAttribute("data-verified")).toBe("false");
+    expect(await page.locator("#receipt-result li.bad").allInnerTexts()).toEqual([expect.stringMatching(new RegExp(`^✘Log only grew since this browser last looked: not an extension of the log of size ${seen.size - 1} this browser saw before: `))]);
+
+    await page.evaluate(`localStorage.setItem(${storage}, ${JSON.stringify(remembered)})`);
+    await lookUp(receipt);
+    expect(await verdict().getAttribute("data-verified")).toBe("true");
   });
 
   it("a code nobody has is reported as not found, not as verified", async () => {
@@ -336,6 +353,8 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
 
   it("looks tidy on a wide screen and on a phone: full-page screenshots, and nothing wider than the phone's screen", async () => {
     await lookUp(receipt);
+    // The meters made the log grow since the first lookup: proved by a consistency proof.
+    expect(await page.locator("#receipt-result").innerText()).toMatch(/Log only grew since this browser last looked: the log of size \d+ extends the one of size \d+ this browser saw before/);
     const path = process.env.SIGNET_DASHBOARD_SCREENSHOT ?? join(dataDir, "dashboard.png");
     await page.screenshot({ path, fullPage: true });
     expect(readFileSync(path).subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));

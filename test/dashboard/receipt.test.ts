@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Fastify, { type FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ALG_EDDSA, encodeEntry, leafHash, receiptCode, signPayload, type Entry, type Vote } from "../../firmware/protocol/index.ts";
-import { verifyReceipt } from "../../gateway/dashboard/receipt.ts";
+import { ALG_EDDSA, encodeEntry, leafHash, receiptCode, signPayload, toHex, type Entry, type Vote } from "../../firmware/protocol/index.ts";
+import { verifyGrowth, verifyReceipt, type SeenCheckpoint } from "../../gateway/dashboard/receipt.ts";
 import { logRoutes } from "../../gateway/http/log.ts";
 import { gatewayKeyFromSeed } from "../../gateway/key.ts";
 import { BlobStore } from "../../gateway/ledger/blobs.ts";
@@ -30,16 +30,22 @@ let db: Db;
 let app: FastifyInstance;
 const votes = [vote(1, "shareholder-11", "yes"), vote(2, "shareholder-12", "no"), vote(3, "shareholder-13", "yes"), vote(4, "shareholder-14", "abstain")];
 const codeOf = (entry: Entry) => receiptCode(leafHash(encodeEntry(entry)));
+/** The checkpoints the scan cycle signed, as a browser remembers them. */
+let early: SeenCheckpoint;
+let latest: SeenCheckpoint;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "signet-dash-receipt-"));
   db = openDatabase(join(dir, "gateway.db"));
   const ledger = Ledger.open(db, key);
   const config: Entry = { at: T0, k: "config", cose: key.signRecord({ v: 1, t: "config", ts: T0 / 1000, origin: key.name, admins: [] }) };
-  db.transaction(() => {
-    ledger.append([config, ...votes]);
-    ledger.checkpoint();
-  })();
+  for (const batch of [[config, ...votes.slice(0, 2)], votes.slice(2)]) {
+    const signed = db.transaction(() => {
+      ledger.append(batch);
+      return ledger.checkpoint();
+    })();
+    [early, latest] = [latest ?? { size: signed.size, root: toHex(signed.root) }, { size: signed.size, root: toHex(signed.root) }];
+  }
   app = Fastify();
   await app.register(logRoutes, { ledger, blobs: BlobStore.open(dir) });
   await app.ready();
@@ -131,5 +137,27 @@ describe("a voter checks the receipt code the kiosk showed", () => {
     expect(verifyReceipt(code, { checkpoint: "x", matches: [{ index: -1, entry: "", hashes: [] }] }, key.verifierKey).answer.detail).toBe("match 0 has no valid index");
     expect(verifyReceipt(code, { checkpoint: "x", matches: [] }, key.verifierKey)).toMatchObject({ verified: false, answer: { ok: false, detail: "the answer lists no entry" } });
     expect(() => verifyReceipt("ABCD-EFG1", {}, key.verifierKey)).toThrow(/not a receipt code/);
+  });
+});
+
+describe("a browser that looked before checks that the log only grew", () => {
+  async function consistency(from: number, to: number): Promise<string[]> {
+    const response = await app.inject({ method: "GET", url: `/log/proof/consistency?from=${from}&to=${to}` });
+    expect(response.statusCode).toBe(200);
+    return response.json().hashes;
+  }
+
+  test("a larger checkpoint with its consistency proof extends the one seen; the same one is the same", async () => {
+    expect([early.size, latest.size]).toEqual([3, 5]);
+    expect(verifyGrowth(early, latest, await consistency(3, 5))).toEqual({ ok: true, detail: "the log of size 5 extends the one of size 3 this browser saw before" });
+    expect(verifyGrowth(latest, latest, null)).toEqual({ ok: true, detail: "the same checkpoint (size 5) as this browser saw before" });
+  });
+
+  test("a rewritten log (another root at a size seen, or a proof that does not lead there) and a rolled-back one fail", async () => {
+    const forged = { size: 3, root: "00".repeat(32) };
+    expect(verifyGrowth(forged, latest, await consistency(3, 5))).toMatchObject({ ok: false, detail: expect.stringMatching(/^not an extension of the log of size 3 this browser saw before: the proof leads to old root [0-9a-f]{64}, want 0{64}$/) });
+    expect(verifyGrowth({ size: 5, root: forged.root }, latest, null)).toMatchObject({ ok: false, detail: expect.stringContaining("the log was rewritten") });
+    expect(verifyGrowth(latest, early, null)).toEqual({ ok: false, detail: "the log is at size 3, behind the size 5 this browser saw before: it was rolled back" });
+    expect(verifyGrowth(early, latest, null)).toEqual({ ok: false, detail: "no consistency proof from size 3 to 5" });
   });
 });

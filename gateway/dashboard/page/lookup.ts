@@ -4,11 +4,13 @@
 // or else the one this gateway serves, and the page says which.
 import { normalizeReceiptCode } from "../../../firmware/protocol/index.ts";
 import { parseVerifierKey } from "../../ledger/checkpoint.ts";
-import { verifyReceipt, type Check, type MatchVerdict, type ReceiptVerdict } from "../receipt.ts";
+import { verifyGrowth, verifyReceipt, type Check, type MatchVerdict, type ReceiptVerdict, type SeenCheckpoint } from "../receipt.ts";
 import { HttpError, type BallotView } from "./contract.ts";
 import { el, formatTime, show } from "./elements.ts";
 
 const PIN_STORAGE = "signet.pinnedVerifierKey";
+/** Per log origin, the largest checkpoint this browser verified: `signet.seenCheckpoint:<origin>`. */
+const SEEN_STORAGE = "signet.seenCheckpoint:";
 
 export interface LookupElements {
   readonly form: HTMLFormElement;
@@ -84,10 +86,38 @@ export class ReceiptLookup {
       show(result, el("p", { class: "verdict error", "data-testid": "receipt-verdict", "data-verified": "false" }, `The lookup failed: ${e instanceof Error ? e.message : String(e)}`));
       return;
     }
-    this.#showVerdict(verifyReceipt(code, answer, key), key === this.pinned);
+    const verdict = verifyReceipt(code, answer, key);
+    this.#showVerdict(verdict, await this.#history(verdict), key === this.pinned);
   }
 
-  #showVerdict(verdict: ReceiptVerdict, pinned: boolean): void {
+  /**
+   * The log must only grow between two looks from this browser: the verified
+   * checkpoint is checked against the largest one seen before (a consistency
+   * proof when it is larger) and then remembered. Null when there is nothing
+   * to compare (no verified checkpoint).
+   */
+  async #history(verdict: ReceiptVerdict): Promise<Check | null> {
+    const { ok, origin, size, root } = verdict.checkpoint;
+    if (!ok || origin === undefined || size === undefined || root === undefined) return null;
+    const current: SeenCheckpoint = { size, root };
+    const stored = localStorage.getItem(SEEN_STORAGE + origin);
+    const seen = stored === null ? null : (JSON.parse(stored) as SeenCheckpoint);
+    let growth: Check;
+    if (seen === null) growth = { ok: true, detail: `the first checkpoint of this log this browser has seen (size ${size}); later lookups check that the log only grows from it` };
+    else {
+      let proof: string[] | null = null;
+      if (size > seen.size) {
+        const response = await fetch(`/log/proof/consistency?from=${seen.size}&to=${size}`, { cache: "no-store" });
+        if (response.ok) proof = ((await response.json()) as { hashes?: string[] }).hashes ?? null;
+      }
+      growth = verifyGrowth(seen, current, proof);
+    }
+    if (growth.ok && (seen === null || size > seen.size)) localStorage.setItem(SEEN_STORAGE + origin, JSON.stringify(current));
+    return growth;
+  }
+
+  #showVerdict(receipt: ReceiptVerdict, growth: Check | null, pinned: boolean): void {
+    const verdict = { ...receipt, verified: receipt.verified && (growth?.ok ?? true) };
     const headline = verdict.verified
       ? el("p", { class: "verdict ok", "data-testid": "receipt-verdict", "data-verified": "true" }, "✔ Verified", el("span", {}, ` — receipt ${verdict.code} is in the log, checked by this browser`))
       : el("p", { class: "verdict bad", "data-testid": "receipt-verdict", "data-verified": "false", role: "alert" }, "✘ NOT verified", el("span", {}, ` — the gateway's answer for ${verdict.code} does not check out. Do not rely on it.`));
@@ -99,6 +129,7 @@ export class ReceiptLookup {
         { class: "checks" },
         checkItem("Answer", verdict.answer),
         checkItem(`Checkpoint signature (${pinned ? "pinned key" : "key served by this gateway, not pinned"})`, verdict.checkpoint),
+        growth === null ? null : checkItem("Log only grew since this browser last looked", growth),
       ),
       ...verdict.matches.map((m) => this.#matchCard(m)),
     );
