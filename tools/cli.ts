@@ -8,6 +8,7 @@ import { deviceCommand } from "./device.ts";
 import { ballotCommand } from "./ballot.ts";
 import { keyCommand } from "./key.ts";
 import { rollCommand } from "./roll.ts";
+import { startCommand } from "./start.ts";
 import { simCommand } from "./sim.ts";
 import { CliError } from "./errors.ts";
 
@@ -17,7 +18,7 @@ const program = new Command("signet")
   .showHelpAfterError()
   .exitOverride();
 
-for (const command of [msgCommand(), demoCommand(), gatewayCommand(), deviceCommand(), ballotCommand(), rollCommand(), keyCommand(), simCommand()]) program.addCommand(command);
+for (const command of [msgCommand(), demoCommand(), gatewayCommand(), deviceCommand(), ballotCommand(), rollCommand(), keyCommand(), startCommand(), simCommand()]) program.addCommand(command);
 
 try {
   await program.parseAsync(process.argv);
