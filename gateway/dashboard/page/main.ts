@@ -91,7 +91,6 @@ async function refresh(): Promise<void> {
   await section("summary", refreshSummary);
   await Promise.all([section("ballots", refreshBallots), section("devices", refreshDevices), section("rejects", refreshRejects)]);
   await section("energy", refreshEnergy);
-  document.body.dataset.refreshed = String(Number(document.body.dataset.refreshed ?? 0) + 1);
   timer = window.setTimeout(() => void refresh(), POLL_MS);
 }
 
