@@ -114,6 +114,23 @@ async function publishBallot(b: Ballot): Promise<void> {
 
 /** How long the page may take to show what the gateway has: it polls every 3 s, and CI machines are shared. */
 const eventually = { timeout: 30_000 };
+/** Enrols a metering device through the admin API and connects it to the gateway's broker as the device would. */
+async function enrolMeter(id: string, key: Uint8Array): Promise<{ publish(cose: Uint8Array): Promise<void> }> {
+  const password = `${id}-password`;
+  const enrolled = await admin_("POST", "/admin/devices", JSON.stringify({ id, site: SITE, alg: "EdDSA", pub: toHex(publicKeyOf(ALG_EDDSA, key)), password }), "application/json");
+  expect(enrolled.status).toBe(201);
+  return {
+    async publish(cose) {
+      const client = await mqtt.connectAsync(gateway.mqttUrl, { clientId: id, username: id, password, reconnectPeriod: 0 });
+      try {
+        await client.publishAsync(deviceTopic(SITE, id, "reading"), Buffer.from(cose), { qos: 1 });
+      } finally {
+        await client.endAsync();
+      }
+    },
+  };
+}
+
 const ballotCard = () => page.locator(`[data-ballot="${BALLOT_ID}"]`);
 const verdict = () => page.getByTestId("receipt-verdict");
 
@@ -332,24 +349,31 @@ describe.runIf(hasChromium)("the gateway's dashboard in Chromium", () => {
   });
 
   it("a forged reading from an enrolled device shows up among the rejects, counted by reason", async () => {
-    const realKey = new Uint8Array(32).fill(3);
+    const meter = await enrolMeter("meter-rogue", new Uint8Array(32).fill(3));
     const forgerKey = new Uint8Array(32).fill(4);
-    const password = "rogue-meter-password";
-    const enrolled = await admin_("POST", "/admin/devices", JSON.stringify({ id: "meter-rogue", site: SITE, alg: "EdDSA", pub: toHex(publicKeyOf(ALG_EDDSA, realKey)), password }), "application/json");
-    expect(enrolled.status).toBe(201);
     const now = Math.floor(Date.now() / 1000);
-    const reading: Reading = { v: 1, t: "reading", dev: "meter-rogue", seq: 1, ts: now, ch: 0, count: 500, d: 500, imp: 1000, from: now - 60, to: now };
-    const client = await mqtt.connectAsync(gateway.mqttUrl, { clientId: "meter-rogue", username: "meter-rogue", password, reconnectPeriod: 0 });
-    try {
-      await client.publishAsync(deviceTopic(SITE, "meter-rogue", "reading"), Buffer.from(signPayload(ALG_EDDSA, "meter-rogue", reading, forgerKey)), { qos: 1 });
-    } finally {
-      await client.endAsync();
-    }
+    await meter.publish(signPayload(ALG_EDDSA, "meter-rogue", { v: 1, t: "reading", dev: "meter-rogue", seq: 1, ts: now, ch: 0, count: 500, d: 500, imp: 1000, from: now - 60, to: now }, forgerKey));
     const row = page.locator('#reject-counts tr[data-reason="bad-signature"]');
     await expect.poll(() => row.count(), eventually).toBe(1);
     expect(await row.locator("th, td").allTextContents()).toEqual(["bad-signature", "", "1"]);
     expect(await page.locator('#reject-recent tr[data-reason="bad-signature"]').innerText()).toContain(`signet/v1/${SITE}/meter-rogue/reading`);
     await expect.poll(() => page.locator("#device-list tr[data-dev]").count(), eventually).toBe(6);
+  });
+
+  it("pulses a meter counted before its first reading are charted as estimated", async () => {
+    const key = new Uint8Array(32).fill(5);
+    const meter = await enrolMeter("meter-late", key);
+    const now = Math.floor(Date.now() / 1000);
+    // 1,500 pulses since provisioning, 500 of them in this interval: 1,000 were never reported on their own.
+    const reading: Reading = { v: 1, t: "reading", dev: "meter-late", seq: 1, ts: now, ch: 0, count: 1500, d: 500, imp: 1000, from: now - 60, to: now };
+    await meter.publish(signPayload(ALG_EDDSA, "meter-late", reading, key));
+    await page.selectOption("#energy-device", "");
+    const row = page.locator('#energy-totals tr[data-dev="meter-late"]');
+    await expect.poll(() => row.count(), eventually).toBe(1);
+    expect(await row.locator("td").allTextContents()).toEqual(["meter-late", "1.5 kWh (part estimated)"]);
+    expect(await page.getByTestId("site-total").innerText()).toContain("(part estimated)");
+    await page.selectOption("#energy-bucket", "1h");
+    await expect.poll(() => page.getByTestId("site-total").innerText(), eventually).toContain("buckets of 1h");
   });
 
   it("looks tidy on a wide screen and on a phone: full-page screenshots, and nothing wider than the phone's screen", async () => {
