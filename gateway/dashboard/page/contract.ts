@@ -3,16 +3,10 @@
 // one fetch that turns an HTTP error into an Error naming the route. The
 // gateway's own view types live beside SQLite and Node code, which a browser
 // program cannot type-check, so the contract is restated here.
-import type { Ballot, RejectReason } from "../../../firmware/protocol/index.ts";
+import type { Ballot, RejectReason, TallyRecord } from "../../../firmware/protocol/index.ts";
 
-export interface BallotResult {
-  readonly counts: { readonly [option: string]: number };
-  readonly turnout: number;
-  readonly eligible: number;
-  readonly quorum: "met" | "missed";
-  readonly outcome: string;
-  /** The log size when the ballot closed: votes below it counted. */
-  readonly size: number;
+/** The committed tally (§4.6 `tally` record) with its leaf and the outcome in words. */
+export interface BallotResult extends Pick<TallyRecord, "counts" | "turnout" | "eligible" | "quorum" | "outcome" | "size"> {
   /** The tally entry's leaf index. */
   readonly leaf: number;
   readonly explanation: string;
