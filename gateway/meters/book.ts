@@ -46,14 +46,12 @@ export interface EnergyReport {
   readonly devices: { readonly dev: string; readonly total: EnergyTotal; readonly series: EnergyBucket[] }[];
 }
 
-interface StoredReading {
+interface EnergyRow {
   dev: string;
-  ch: number;
-  seq: number;
-  count: number;
-  d: number;
   imp: number;
-  to: number;
+  bucket: number;
+  pulses: number;
+  estimated: number;
 }
 
 interface Latest {
@@ -86,7 +84,7 @@ export class MeterBook implements CycleLogic {
   readonly #ofHour;
   readonly #setState;
   readonly #range;
-  readonly #previous;
+  readonly #rangeOfDevice;
 
   constructor(options: MeterBookOptions) {
     this.#o = options;
@@ -106,8 +104,20 @@ export class MeterBook implements CycleLogic {
     this.#hours = db.prepare<[number, number], { hour: number }>("SELECT DISTINCT hour FROM meter_reading WHERE hour > ? AND hour <= ? ORDER BY hour");
     this.#ofHour = db.prepare<[number], { dev: string; d: number; imp: number; to: number }>('SELECT dev, d, imp, "to" FROM meter_reading WHERE hour = ?');
     this.#setState = db.prepare("INSERT INTO meter_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-    this.#range = db.prepare<[number, number], StoredReading>('SELECT dev, ch, seq, count, d, imp, "to" FROM meter_reading WHERE "to" >= ? AND "to" < ?');
-    this.#previous = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq < ? ORDER BY seq DESC LIMIT 1");
+    // Per device, constant and bucket: pulses reported plus pulses covered across gaps. A channel's
+    // previous reading is the one before by seq (LAG within the range, a lookup for the range's first).
+    const energy = (where: string) => `
+      WITH r AS (
+        SELECT dev, ch, seq, count, d, imp, "to", LAG(count) OVER (PARTITION BY dev, ch ORDER BY seq) AS prev
+        FROM meter_reading WHERE "to" >= @from AND "to" < @to ${where}
+      ), g AS (
+        SELECT dev, imp, CAST("to" - @from AS INTEGER) / CAST(@size AS INTEGER) AS bucket, d,
+          count - d - COALESCE(prev, (SELECT p.count FROM meter_reading p WHERE p.dev = r.dev AND p.ch = r.ch AND p.seq < r.seq ORDER BY p.seq DESC LIMIT 1), 0) AS gap
+        FROM r
+      )
+      SELECT dev, imp, bucket, SUM(d + MAX(gap, 0)) AS pulses, MAX(gap > 0) AS estimated FROM g GROUP BY dev, imp, bucket`;
+    this.#range = db.prepare<[{ from: number; to: number; size: number }], EnergyRow>(energy(""));
+    this.#rangeOfDevice = db.prepare<[{ from: number; to: number; size: number; dev: string }], EnergyRow>(energy("AND dev = @dev"));
     for (const row of db
       .prepare<[], { dev: string; ch: number; seq: number; count: number; at: number }>(
         "SELECT dev, ch, max(seq) AS seq, count, at FROM meter_reading GROUP BY dev, ch",
@@ -247,28 +257,16 @@ export class MeterBook implements CycleLogic {
     const to = query.to % size === 0 ? query.to : query.to - (query.to % size) + size;
     const n = Math.max(0, (to - from) / size);
     if (n > MAX_BUCKETS) throw new RangeError(`${n} buckets of ${query.bucket}: at most ${MAX_BUCKETS} per request (narrow from/to or use a larger bucket)`);
-    // Per device, per bucket: exact fractions would be overkill for a chart; Wh sums of d·1000/imp in floating point, totals from pulses per constant.
+    // Wh per bucket in floating point (a chart's precision); totals from whole pulses per constant.
     const perDevice = new Map<string, { wh: Float64Array; estimated: Uint8Array; pulses: Map<number, number>; anyEstimated: boolean }>();
-    const rows = this.#range.all(from, to).filter((r) => query.dev === undefined || r.dev === query.dev);
-    rows.sort((a, b) => (a.dev < b.dev ? -1 : a.dev > b.dev ? 1 : a.ch - b.ch || a.seq - b.seq));
-    let prevKey = "";
-    let prevCount: number | undefined;
+    const rows = query.dev === undefined ? this.#range.all({ from, to, size }) : this.#rangeOfDevice.all({ from, to, size, dev: query.dev });
     for (const r of rows) {
-      const key = `${r.dev}\n${r.ch}`;
-      if (key !== prevKey) {
-        prevKey = key;
-        prevCount = this.#previous.get(r.dev, r.ch, r.seq)?.count;
-      }
-      const gap = r.count - r.d - (prevCount ?? 0);
-      prevCount = r.count;
       let device = perDevice.get(r.dev);
       if (!device) perDevice.set(r.dev, (device = { wh: new Float64Array(n), estimated: new Uint8Array(n), pulses: new Map(), anyEstimated: false }));
-      const i = Math.floor((r.to - from) / size);
-      const pulses = r.d + Math.max(0, gap);
-      device.wh[i] += (pulses * 1000) / r.imp;
-      device.pulses.set(r.imp, (device.pulses.get(r.imp) ?? 0) + pulses);
-      if (gap > 0) {
-        device.estimated[i] = 1;
+      device.wh[r.bucket] += (r.pulses * 1000) / r.imp;
+      device.pulses.set(r.imp, (device.pulses.get(r.imp) ?? 0) + r.pulses);
+      if (r.estimated) {
+        device.estimated[r.bucket] = 1;
         device.anyEstimated = true;
       }
     }
