@@ -1,6 +1,7 @@
 // `signet gateway`: runs the site gateway in the foreground until SIGINT or
 // SIGTERM; prints where it listens, its log origin and verifier key.
 import { Command } from "commander";
+import pino from "pino";
 import { join } from "node:path";
 import { mosquittoPasswordHash } from "../gateway/broker/credentials.ts";
 import { writeMosquittoFiles } from "../gateway/broker/mosquitto.ts";
@@ -85,7 +86,8 @@ export function gatewayCommand(): Command {
         if (e.code !== "EPIPE") throw e;
       });
       const say = (line: string) => process.stdout.write(`${line}\n`);
-      const gateway = await startGateway(config, { log: (line) => process.stderr.write(`${line}\n`), processMetrics: true });
+      // Structured JSON logs (pino) on stderr; stdout keeps the banner people and scripts read.
+      const gateway = await startGateway(config, { logger: pino({ base: { site: config.site } }, pino.destination(2)), processMetrics: true });
       say(`signet gateway for site ${config.site}`);
       say(`  http      ${gateway.httpUrl}`);
       say(`  mqtt      ${gateway.mqttUrl}${config.broker.url ? " (external broker)" : ""}`);
