@@ -7,6 +7,8 @@ import { parse as parseYaml } from "yaml";
 import { ProtocolError, encodePayload, parsePayload, signSign1, type Ballot } from "../firmware/protocol/index.ts";
 import { admin, withConnection, type Connection } from "./device.ts";
 import { CliError } from "./errors.ts";
+import { parseVerifierKey } from "../gateway/ledger/checkpoint.ts";
+import { audit } from "./recount.ts";
 import { readKeyFile } from "./keyfile.ts";
 
 interface BallotView {
@@ -34,6 +36,35 @@ async function read(gateway: string, path: string): Promise<unknown> {
   const json = (await response.json().catch(() => ({}))) as { error?: string };
   if (!response.ok) throw new CliError(`the gateway answered ${response.status}: ${json.error ?? "no reason given"}`, 1);
   return json;
+}
+
+async function recount(gateway: string, id: string, pinned?: string): Promise<void> {
+  let keyText = pinned;
+  if (keyText === undefined) {
+    keyText = (await (await fetch(new URL("/log/key", gateway))).text()).trim();
+    process.stdout.write(`(trusting the key the gateway serves; pin it with --key)\n`);
+  }
+  let publicKey: Uint8Array;
+  try {
+    publicKey = parseVerifierKey(keyText).publicKey;
+  } catch (e) {
+    throw new CliError(`--key: ${(e as Error).message}`);
+  }
+  let tallies;
+  try {
+    tallies = await audit(gateway, publicKey);
+  } catch (e) {
+    throw new CliError(`the log does not check out: ${(e as Error).message}`, 1);
+  }
+  const mine = tallies.find((t) => t.record.ballot === id);
+  if (!mine) throw new CliError(`ballot ${id} has no tally in the log yet (results come at close)`, 1);
+  const { record, recount: counted } = mine;
+  const signed = { counts: record.counts, turnout: record.turnout, eligible: record.eligible, quorum: record.quorum, outcome: record.outcome };
+  const canonical = (t: typeof signed) => JSON.stringify([Object.entries(t.counts).sort(), t.turnout, t.eligible, t.quorum, t.outcome]);
+  const same = canonical(signed) === canonical(counted);
+  process.stdout.write(`recounted ${id} from the log (every signature checked): ${JSON.stringify(counted)}\n`);
+  if (!same) throw new CliError(`the gateway's signed tally at leaf ${mine.leaf} differs: ${JSON.stringify(signed)}`, 1);
+  process.stdout.write(`equal to the gateway's signed tally at leaf ${mine.leaf}\n`);
 }
 
 function when(unix: number): string {
@@ -84,9 +115,12 @@ export function ballotCommand(): Command {
     .description("a ballot's result: the gateway's signed tally after close, live turnout before (public read API, no token)")
     .requiredOption("--gateway <url>", "the gateway's HTTP address")
     .option("--json", "print the API's JSON")
+    .option("--recount", "recount the ballot from the log's signed entries (§4.6), checking every signature, and compare with the gateway's tally")
+    .option("--key <verifier key>", "with --recount: the gateway's verifier key, pinned out of band (default: the one the gateway serves at /log/key)")
     .argument("<id>", "ballot id")
-    .action(async (id: string, o: { gateway: string; json?: boolean }) => {
+    .action(async (id: string, o: { gateway: string; json?: boolean; recount?: boolean; key?: string }) => {
       const b = (await read(o.gateway, `/api/ballots/${encodeURIComponent(id)}`)) as BallotView;
+      if (o.recount) return recount(o.gateway, id, o.key);
       if (o.json) return void process.stdout.write(`${JSON.stringify(b, null, 2)}\n`);
       process.stdout.write(`${b.title} (${b.id} rev ${b.rev}) — ${b.status}\n`);
       if (b.result === null) {

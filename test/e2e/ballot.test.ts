@@ -6,12 +6,15 @@
 // tallies committed at close, a vote after the close refused as
 // ballot-closed on the kiosk's screen, and every tally recounted by an
 // auditor from the log alone.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runScenario } from "../../simulator/runner/run";
 import { parseScenario } from "../../simulator/scenario/parse";
 import { adminGateway, adminKey, api, importRoll, publishBallot, removeDataDir, signBallot, until, type TestGateway } from "../ballots/setup.ts";
-import { audit } from "./audit.ts";
+import { audit } from "../../tools/recount.ts";
 
+const SIGNET = new URL("../../bin/signet.js", import.meta.url).pathname;
 const clerk = adminKey("clerk.example.org/town-hall", -8, new Uint8Array(32).fill(9));
 let gateway: TestGateway;
 
@@ -172,5 +175,8 @@ steps:
     for (const { record, recount } of audited) {
       expect(recount).toEqual({ counts: record.counts, turnout: record.turnout, eligible: record.eligible, quorum: record.quorum, outcome: record.outcome });
     }
+    // The same recount at the command line, with the gateway's key pinned.
+    const { stdout } = await promisify(execFile)(process.execPath, [SIGNET, "ballot", "tally", "--gateway", gateway.httpUrl, "agm.item-2", "--recount", "--key", gateway.key.verifierKey]);
+    expect(stdout).toMatch(/^recounted agm.item-2 from the log \(every signature checked\): .*\nequal to the gateway's signed tally at leaf \d+\n$/);
   });
 });

@@ -1,11 +1,12 @@
-// An auditor's recount, written from PROTOCOL.md alone: read the whole log
+// `signet ballot tally --recount`: an auditor's recount, written from PROTOCOL.md alone: read the whole log
 // over the §7.4 HTTP API, check every signature with keys the log itself
 // carries (config → administrators, device records → devices, the pinned
 // gateway key → gateway records), fetch each roll file and check its hash,
 // and count every ballot by the §4.6 tally rules. Deliberately shares no
-// code with the gateway's ballot book or tally().
+// code with the gateway's ballot book or tally(): the end-to-end tests use it
+// as the independent check of the gateway's tallies.
 import { createHash } from "node:crypto";
-import { decodeEntry, decodeSign1, parsePayload, toHex, verifySign1, type Alg, type Ballot, type TallyRecord } from "../../firmware/protocol/index.ts";
+import { decodeEntry, decodeSign1, parsePayload, toHex, verifySign1, type Alg, type Ballot, type TallyRecord } from "../firmware/protocol/index.ts";
 
 export interface AuditedTally {
   readonly record: TallyRecord;
