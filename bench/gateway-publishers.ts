@@ -57,7 +57,7 @@ async function main(): Promise<void> {
           const sentAt = new Map<number, number>();
           let next = 0;
           let done = 0;
-          const topic = deviceTopic(d.site, d.id, "vote");
+          const topic = deviceTopic(d.site, d.id, "reading");
           const complete = (seq: number) => {
             const at = sentAt.get(seq);
             if (at === undefined) return;
