@@ -8,6 +8,10 @@
 // readings are missing (lost, or evicted by a full outbox) and the surplus
 // pulses are put in the later reading's bucket, marked estimated. A channel's
 // first reading with `count` above `d` is covered the same way.
+//
+// Each reading's covered gap is kept with it, and both are summed into
+// 15-minute buckets as readings commit (a late reading also shrinks the gap
+// its successor covered), so an energy request reads buckets, not readings.
 import type { Database } from "better-sqlite3";
 import type { EntryKind, Reading, RejectReason, RollupRecord } from "../../firmware/protocol/index.ts";
 import type { GatewayKey } from "../key.ts";
@@ -47,12 +51,16 @@ export interface EnergyReport {
 }
 
 interface EnergyRow {
+  start: number;
   dev: string;
   imp: number;
-  bucket: number;
   pulses: number;
-  estimated: number;
+  gap: number;
 }
+
+/** The bucket every reading is summed into; 1 h and 1 d are sums of these. */
+export const BASE_BUCKET = 900;
+const baseOf = (to: number) => to - (to % BASE_BUCKET);
 
 interface Latest {
   seq: number;
@@ -85,6 +93,10 @@ export class MeterBook implements CycleLogic {
   readonly #setState;
   readonly #range;
   readonly #rangeOfDevice;
+  readonly #neighbourBelow;
+  readonly #neighbourAbove;
+  readonly #setGap;
+  readonly #addToBucket;
 
   constructor(options: MeterBookOptions) {
     this.#o = options;
@@ -95,29 +107,32 @@ export class MeterBook implements CycleLogic {
         leaf INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (dev, ch, seq)) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS meter_reading_to ON meter_reading ("to");
       CREATE INDEX IF NOT EXISTS meter_reading_hour ON meter_reading (hour);
+      CREATE TABLE IF NOT EXISTS meter_bucket (start INTEGER NOT NULL, dev TEXT NOT NULL, imp INTEGER NOT NULL, pulses INTEGER NOT NULL,
+        gap INTEGER NOT NULL, PRIMARY KEY (start, dev, imp)) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS meter_bucket_dev ON meter_bucket (dev, start);
       CREATE TABLE IF NOT EXISTS meter_rollup (hour INTEGER PRIMARY KEY, leaf INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS meter_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     `);
-    this.#insert = db.prepare('INSERT INTO meter_reading (dev, ch, seq, count, d, imp, "from", "to", hour, leaf, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    // Readings stored before buckets existed: add the column and fill the buckets once.
+    const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('meter_reading')").all().map((c) => c.name);
+    if (!columns.includes("gap")) db.exec("ALTER TABLE meter_reading ADD COLUMN gap INTEGER NOT NULL DEFAULT 0; DELETE FROM meter_bucket;");
+    this.#insert = db.prepare('INSERT INTO meter_reading (dev, ch, seq, count, d, imp, "from", "to", hour, leaf, at, gap) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
+    this.#neighbourBelow = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq < ? ORDER BY seq DESC LIMIT 1");
+    this.#neighbourAbove = db.prepare<[string, number, number], { seq: number; count: number; d: number; imp: number; to: number; gap: number }>(
+      'SELECT seq, count, d, imp, "to", gap FROM meter_reading WHERE dev = ? AND ch = ? AND seq > ? ORDER BY seq ASC LIMIT 1',
+    );
+    this.#setGap = db.prepare("UPDATE meter_reading SET gap = ? WHERE dev = ? AND ch = ? AND seq = ?");
+    this.#addToBucket = db.prepare(
+      "INSERT INTO meter_bucket (start, dev, imp, pulses, gap) VALUES (?, ?, ?, ?, ?) ON CONFLICT (start, dev, imp) DO UPDATE SET pulses = pulses + excluded.pulses, gap = gap + excluded.gap",
+    );
     this.#below = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq < ? ORDER BY seq DESC LIMIT 1");
     this.#above = db.prepare<[string, number, number], { count: number }>("SELECT count FROM meter_reading WHERE dev = ? AND ch = ? AND seq > ? ORDER BY seq ASC LIMIT 1");
     this.#hours = db.prepare<[number, number], { hour: number }>("SELECT DISTINCT hour FROM meter_reading WHERE hour > ? AND hour <= ? ORDER BY hour");
     this.#ofHour = db.prepare<[number], { dev: string; d: number; imp: number; to: number }>('SELECT dev, d, imp, "to" FROM meter_reading WHERE hour = ?');
     this.#setState = db.prepare("INSERT INTO meter_state (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value");
-    // Per device, constant and bucket: pulses reported plus pulses covered across gaps. A channel's
-    // previous reading is the one before by seq (LAG within the range, a lookup for the range's first).
-    const energy = (where: string) => `
-      WITH r AS (
-        SELECT dev, ch, seq, count, d, imp, "to", LAG(count) OVER (PARTITION BY dev, ch ORDER BY seq) AS prev
-        FROM meter_reading WHERE "to" >= @from AND "to" < @to ${where}
-      ), g AS (
-        SELECT dev, imp, CAST("to" - @from AS INTEGER) / CAST(@size AS INTEGER) AS bucket, d,
-          count - d - COALESCE(prev, (SELECT p.count FROM meter_reading p WHERE p.dev = r.dev AND p.ch = r.ch AND p.seq < r.seq ORDER BY p.seq DESC LIMIT 1), 0) AS gap
-        FROM r
-      )
-      SELECT dev, imp, bucket, SUM(d + MAX(gap, 0)) AS pulses, MAX(gap > 0) AS estimated FROM g GROUP BY dev, imp, bucket`;
-    this.#range = db.prepare<[{ from: number; to: number; size: number }], EnergyRow>(energy(""));
-    this.#rangeOfDevice = db.prepare<[{ from: number; to: number; size: number; dev: string }], EnergyRow>(energy("AND dev = @dev"));
+    this.#range = db.prepare<[number, number], EnergyRow>("SELECT start, dev, imp, pulses, gap FROM meter_bucket WHERE start >= ? AND start < ?");
+    this.#rangeOfDevice = db.prepare<[string, number, number], EnergyRow>("SELECT start, dev, imp, pulses, gap FROM meter_bucket WHERE dev = ? AND start >= ? AND start < ?");
+    if (!columns.includes("gap")) this.#rebuildBuckets(db);
     for (const row of db
       .prepare<[], { dev: string; ch: number; seq: number; count: number; at: number }>(
         "SELECT dev, ch, max(seq) AS seq, count, at FROM meter_reading GROUP BY dev, ch",
@@ -226,11 +241,26 @@ export class MeterBook implements CycleLogic {
       const r = message.payload;
       if (r.t !== "reading") continue;
       const dev = message.device.id;
-      this.#insert.run(dev, r.ch, r.seq, r.count, r.d, r.imp, r.from, r.to, hourOf(r.to), leaf, message.receivedAt);
       const key = `${dev}\n${r.ch}`;
       const before = this.#latest.get(key);
       const beforeAt = this.#lastReading.get(dev);
-      if (before === undefined || r.seq > before.seq) this.#latest.set(key, { seq: r.seq, count: r.count });
+      const inOrder = before === undefined || r.seq > before.seq;
+      const previous = inOrder ? before?.count : this.#neighbourBelow.get(dev, r.ch, r.seq)?.count;
+      const gap = Math.max(0, r.count - r.d - (previous ?? 0));
+      if (!inOrder) {
+        // A late reading: its successor covered this stretch as a gap, now partly reported.
+        const next = this.#neighbourAbove.get(dev, r.ch, r.seq);
+        if (next !== undefined) {
+          const nextGap = Math.max(0, next.count - next.d - r.count);
+          if (nextGap !== next.gap) {
+            this.#setGap.run(nextGap, dev, r.ch, next.seq);
+            this.#addToBucket.run(baseOf(next.to), dev, next.imp, 0, nextGap - next.gap);
+          }
+        }
+      }
+      this.#insert.run(dev, r.ch, r.seq, r.count, r.d, r.imp, r.from, r.to, hourOf(r.to), leaf, message.receivedAt, gap);
+      this.#addToBucket.run(baseOf(r.to), dev, r.imp, r.d, gap);
+      if (inOrder) this.#latest.set(key, { seq: r.seq, count: r.count });
       this.#lastReading.set(dev, Math.max(beforeAt ?? 0, message.receivedAt));
       this.#undo.push(() => {
         if (before === undefined) this.#latest.delete(key);
@@ -240,6 +270,23 @@ export class MeterBook implements CycleLogic {
       });
     }
     void cycle;
+  }
+
+  /** Fills the buckets and each reading's gap from the stored readings (a database from before buckets). */
+  #rebuildBuckets(db: Database): void {
+    const readings = db.prepare<[], { dev: string; ch: number; seq: number; count: number; d: number }>("SELECT dev, ch, seq, count, d FROM meter_reading ORDER BY dev, ch, seq");
+    db.transaction(() => {
+      let key = "";
+      let previous = 0;
+      for (const r of readings.all()) {
+        if (`${r.dev}\n${r.ch}` !== key) [key, previous] = [`${r.dev}\n${r.ch}`, 0];
+        this.#setGap.run(Math.max(0, r.count - r.d - previous), r.dev, r.ch, r.seq);
+        previous = r.count;
+      }
+      db.exec(`DELETE FROM meter_bucket;
+        INSERT INTO meter_bucket (start, dev, imp, pulses, gap)
+          SELECT "to" - "to" % ${BASE_BUCKET}, dev, imp, SUM(d), SUM(gap) FROM meter_reading GROUP BY "to" - "to" % ${BASE_BUCKET}, dev, imp`);
+    })();
   }
 
   rollback(): void {
@@ -259,14 +306,16 @@ export class MeterBook implements CycleLogic {
     if (n > MAX_BUCKETS) throw new RangeError(`${n} buckets of ${query.bucket}: at most ${MAX_BUCKETS} per request (narrow from/to or use a larger bucket)`);
     // Wh per bucket in floating point (a chart's precision); totals from whole pulses per constant.
     const perDevice = new Map<string, { wh: Float64Array; estimated: Uint8Array; pulses: Map<number, number>; anyEstimated: boolean }>();
-    const rows = query.dev === undefined ? this.#range.all({ from, to, size }) : this.#rangeOfDevice.all({ from, to, size, dev: query.dev });
+    const rows = query.dev === undefined ? this.#range.all(from, to) : this.#rangeOfDevice.all(query.dev, from, to);
     for (const r of rows) {
       let device = perDevice.get(r.dev);
       if (!device) perDevice.set(r.dev, (device = { wh: new Float64Array(n), estimated: new Uint8Array(n), pulses: new Map(), anyEstimated: false }));
-      device.wh[r.bucket] += (r.pulses * 1000) / r.imp;
-      device.pulses.set(r.imp, (device.pulses.get(r.imp) ?? 0) + r.pulses);
-      if (r.estimated) {
-        device.estimated[r.bucket] = 1;
+      const i = Math.floor((r.start - from) / size);
+      const pulses = r.pulses + r.gap;
+      device.wh[i] += (pulses * 1000) / r.imp;
+      device.pulses.set(r.imp, (device.pulses.get(r.imp) ?? 0) + pulses);
+      if (r.gap > 0) {
+        device.estimated[i] = 1;
         device.anyEstimated = true;
       }
     }

@@ -78,6 +78,21 @@ describe("energy", () => {
     expect(book.energy({ bucket: "1h", from: H, to: H + 7200 }).total).toEqual({ wh: 700, estimated: false });
   });
 
+  it("a database from before the buckets is summed into them once, gaps included", () => {
+    const db = new Database(":memory:");
+    db.exec(`CREATE TABLE meter_reading (dev TEXT NOT NULL, ch INTEGER NOT NULL, seq INTEGER NOT NULL, count INTEGER NOT NULL,
+      d INTEGER NOT NULL, imp INTEGER NOT NULL, "from" INTEGER NOT NULL, "to" INTEGER NOT NULL, hour INTEGER NOT NULL,
+      leaf INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (dev, ch, seq)) WITHOUT ROWID`);
+    const insert = db.prepare('INSERT INTO meter_reading VALUES (?, 0, ?, ?, ?, 1000, ?, ?, 0, 0, 0)');
+    insert.run("m1", 1, 100, 100, H, H + 900);
+    insert.run("m1", 4, 700, 100, H + 2700, H + 3600);
+    const old = new MeterBook({ db, key, site: "site" });
+    expect(old.energy({ bucket: "1h", from: H, to: H + 7200 }).series.map((b) => [b.wh, b.estimated])).toEqual([
+      [100, false],
+      [600, true],
+    ]);
+  });
+
   it("refuses a count that goes backwards (counter-regressed), within a cycle too", () => {
     expect(cycle(H, [reading("m1", 1, 100, 100, H - 900), reading("m1", 2, 90, 10, H)]).refused).toEqual([null, "counter-regressed"]);
     expect(cycle(H + 10, [reading("m1", 3, 99, 0, H + 900)]).refused).toEqual(["counter-regressed"]);
