@@ -243,6 +243,7 @@ export class ScanCycle {
       }
       if (payload.t === "status") {
         health.status(device.id, payload, message.receivedAt);
+        metrics.messages.inc({ type: "status", outcome: "accepted" });
         continue;
       }
       // Rule 8: a message is identified by (device, seq); byte-identical means duplicate, otherwise seq reused.
