@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeEntry, decodeSign1, parsePayload, verifySign1, type Vote } from "../../firmware/protocol/index.ts";
 import { tally } from "../../gateway/ballots/tally.ts";
 import { TestDevice } from "../gateway/devices.ts";
-import { adminGateway, adminKey, api, importRoll, publishBallot, removeDataDir, signBallot, until, type TestGateway } from "./setup.ts";
+import { adminCall, adminGateway, adminKey, api, importRoll, publishBallot, removeDataDir, signBallot, until, type TestGateway } from "./setup.ts";
 
 const clerk = adminKey();
 let gateway: TestGateway;
@@ -97,6 +97,41 @@ describe("rule 9: readings", () => {
     expect(await meter.answer(11, 2)).toMatchObject({ t: "ack" });
     const energy = await api(gateway, `/api/energy?site=test-site&bucket=1d&from=${t0 - 86400}&to=${t0 + 86400}&dev=meter-rule9`);
     expect(energy.total).toEqual({ wh: 300, estimated: false });
+  });
+});
+
+describe("devices, rejects and energy through the read and admin APIs", () => {
+  it("lists device health without secrets, publicly and for administrators", async () => {
+    const { devices } = await api(gateway, "/api/devices");
+    const kioskView = devices.find((d: { id: string }) => d.id === "kiosk-rule9");
+    expect(kioskView).toMatchObject({ id: "kiosk-rule9", site: "test-site", alg: "EdDSA", status: "active", outbox: null, fw: null });
+    expect(JSON.stringify(devices)).not.toMatch(/password|hash|pub/);
+    const admin = await adminCall(gateway, "GET", "/admin/devices/health");
+    expect(admin.json.devices.map((d: { id: string }) => d.id).sort()).toEqual(["kiosk-rule9", "meter-rule9"]);
+  });
+
+  it("shows rejects by reason without the message bytes, and one reason's rejects to administrators", async () => {
+    const rejects = await api(gateway, "/api/rejects");
+    expect(rejects.counts["not-eligible"]).toBe(1);
+    expect(rejects.recent[0]).toEqual({ reason: expect.any(String), topic: expect.any(String), at: expect.any(Number), detail: expect.any(String) });
+    const one = await adminCall(gateway, "GET", "/admin/rejects/already-voted?limit=5");
+    expect(one.json).toMatchObject({ reason: "already-voted", count: 2 });
+    expect(one.json.recent.every((r: { reason: string }) => r.reason === "already-voted")).toBe(true);
+    const bad = await adminCall(gateway, "GET", "/admin/rejects/sleepy");
+    expect(bad.status).toBe(400);
+    expect(bad.json.error).toMatch(/^params.reason: must be equal to one of the allowed values/);
+  });
+
+  it("refuses energy parameters that make no sense, naming them", async () => {
+    const get = async (query: string) => {
+      const r = await fetch(`${gateway.httpUrl}/api/energy?${query}`);
+      return { status: r.status, error: ((await r.json()) as { error?: string }).error };
+    };
+    expect(await get("site=test-site&bucket=5m")).toMatchObject({ status: 400, error: expect.stringMatching(/^querystring.bucket: must be equal to one of the allowed values/) });
+    expect(await get("site=test-site&from=200&to=100")).toMatchObject({ status: 400, error: expect.stringMatching(/^from: must be before to/) });
+    expect(await get("site=elsewhere")).toMatchObject({ status: 404, error: expect.stringMatching(/^site: this gateway serves site "test-site"/) });
+    expect(await get("site=test-site&bucket=15m&from=0&to=99999999")).toMatchObject({ status: 400, error: expect.stringMatching(/^bucket: /) });
+    expect(await get("bucket=1h")).toMatchObject({ status: 400, error: expect.stringMatching(/site/) });
   });
 });
 
