@@ -16,7 +16,7 @@ import { SeededRandom } from "../hardware/random";
 import { LinkBroker } from "../services/mqtt-link";
 import { NodeMqttService } from "../services/mqtt-node";
 import { devicePassword, type GatewayTarget } from "../scenario/execute";
-import { StandInGateway, standInKeys, weekLongBallot, type GatewayWire } from "../scenario/gateway";
+import { signBallot, StandInGateway, standInKeys, weekLongBallot, type GatewayWire } from "../scenario/gateway";
 import { standInTarget } from "../scenario/in-process";
 import { MqttTap } from "../scenario/tap";
 import { startRunBroker } from "../runner/broker";
@@ -149,7 +149,17 @@ export async function runFleet(options: FleetOptions): Promise<FleetSummary> {
       if (options.gateway) {
         targets.set(
           site,
-          await realGatewayTarget({ url: options.gateway.url, token: options.gateway.token, site, adminKid: keys.adminKid, adminPubHex: toHex(publicKeyOf(ALG_EDDSA, keys.adminKey)) }),
+          await realGatewayTarget({
+            url: options.gateway.url,
+            token: options.gateway.token,
+            site,
+            adminKid: keys.adminKid,
+            adminPubHex: toHex(publicKeyOf(ALG_EDDSA, keys.adminKey)),
+            // The fleet's kiosks vote on FLEET_BALLOT: sign it with the seed's administrator key, roll = every kiosk voter.
+            signBallot: (ballot, start) => signBallot(ballot, start, keys, Math.floor(Date.now() / 1000)),
+            rollOf: () =>
+              Array.from({ length: options.kiosks ?? 0 }, (_, k) => Array.from({ length: options.votersPerKiosk ?? 10 }, (_, v) => `voter-${k + 1}-${v + 1}`)).flat(),
+          }),
         );
         continue;
       }

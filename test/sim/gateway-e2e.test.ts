@@ -125,4 +125,23 @@ describe("the simulator feeding a real gateway", () => {
     expect(ledgerMessages().length - before).toBe(summary.acked);
     expect(gateway.registry.list().filter((d) => /^meter-\d{4}$/.test(d.id))).toHaveLength(8);
   });
+
+  it("a fleet's voting kiosks publish their ballot and roll through the admin API and their votes are committed", async () => {
+    // A gateway of its own: the kiosks' voting script expects the fleet's ballot to be the only one open.
+    const dir = mkdtempSync(join(tmpdir(), "signet-sim-gw-poll-"));
+    const admin = standInKeys("e2e-poll", "poll-hall");
+    writeFileSync(join(dir, "gateway.yaml"), `admins:\n  - { kid: ${admin.adminKid}, alg: EdDSA, pub: ${toHex(publicKeyOf(ALG_EDDSA, admin.adminKey))} }\n`);
+    const config = loadConfig({ config: join(dir, "gateway.yaml"), data: dir, http: 0, mqtt: 0 }, { SIGNET_SITE: "poll-hall", SIGNET_SCAN_CYCLE_MS: "20" });
+    const poll = await startGateway(config);
+    try {
+      const summary = await runFleet({ devices: 1, sites: 1, site: "poll-hall", durationMs: 5 * 60_000, speed: "max", broker: poll.mqttUrl, gateway: { url: poll.httpUrl, token: config.adminTokens[0] }, seed: "e2e-poll", kiosks: 1, votersPerKiosk: 2 });
+      expect(summary).toMatchObject({ rejected: 0, votes: 2 });
+      const kinds = Array.from({ length: poll.ledger.size }, (_, i) => decodeEntry(poll.ledger.entry(i)));
+      expect(kinds.filter((e) => e.k === "ballot")).toHaveLength(1);
+      expect(kinds.filter((e) => e.k === "msg" && toHex(e.cose).includes("617464766f7465"))).toHaveLength(2);
+    } finally {
+      await poll.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
