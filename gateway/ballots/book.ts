@@ -57,13 +57,8 @@ export interface RollRevision {
 
 export type BallotStatus = "scheduled" | "open" | "closed";
 
-export interface BallotResult {
-  readonly counts: { readonly [option: string]: number };
-  readonly turnout: number;
-  readonly eligible: number;
-  readonly quorum: "met" | "missed";
-  readonly outcome: string;
-  readonly size: number;
+/** The signed tally record's result fields, with where it sits in the log and the rule in words. */
+export interface BallotResult extends Pick<TallyRecord, "counts" | "turnout" | "eligible" | "quorum" | "outcome" | "size"> {
   /** Index of the tally entry. */
   readonly leaf: number;
   readonly explanation: string;
