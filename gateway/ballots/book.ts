@@ -64,17 +64,8 @@ export interface BallotResult extends Pick<TallyRecord, "counts" | "turnout" | "
   readonly explanation: string;
 }
 
-/** A ballot as the read API shows it. */
-export interface BallotView {
-  readonly id: string;
-  readonly rev: number;
-  readonly title: string;
-  readonly options: readonly { readonly id: string; readonly label: string }[];
-  readonly opens: number;
-  readonly closes: number;
-  readonly rule: Ballot["rule"];
-  readonly quorum: Ballot["quorum"];
-  readonly roll: string;
+/** A ballot as the read API shows it: the definition's fields of its latest revision, and its state. */
+export interface BallotView extends Pick<Ballot, "id" | "rev" | "title" | "options" | "opens" | "closes" | "rule" | "quorum" | "roll"> {
   readonly status: BallotStatus;
   /** Counted weight so far (live while open). */
   readonly turnout: number;

@@ -1,7 +1,7 @@
 // Wi-Fi on the board: joins the provisioned network as a station, tells
 // listeners when it has an address, and joins again after a loss.
 import WiFi from "wifi";
-import Net from "net";
+import Net from "net"; // Moddable's network-information module, not Node's
 import Timer from "timer";
 
 const REJOIN_MS = 5000;
