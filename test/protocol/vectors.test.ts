@@ -5,19 +5,11 @@ import { readFileSync } from "node:fs";
 import { Decoder, Tag } from "cbor-x";
 import { describe, expect, it } from "vitest";
 import { decodeSign1, fromHex, openMessage, ProtocolError, type Alg, CborError } from "../../firmware/protocol/index.ts";
-import { buildVectors, type Vector } from "../vectors/build.ts";
+import { buildVectors, type InvalidCase, type Vector } from "../vectors/build.ts";
 import { VECTOR_INPUTS } from "../vectors/inputs.ts";
 
 const vectors = JSON.parse(readFileSync(new URL("../vectors/messages.json", import.meta.url), "utf8")) as Vector[];
-const invalid = JSON.parse(readFileSync(new URL("../vectors/invalid.json", import.meta.url), "utf8")) as {
-  name: string;
-  message: string;
-  publicKey: string;
-  alg: "ES256" | "EdDSA";
-  maxSize?: number;
-  reason: string;
-  code: string | null;
-}[];
+const invalid = JSON.parse(readFileSync(new URL("../vectors/invalid.json", import.meta.url), "utf8")) as InvalidCase[];
 
 const cborx = new Decoder({ mapsAsObjects: false, useRecords: false, int64AsType: "bigint" } as ConstructorParameters<typeof Decoder>[0]);
 const buf = (hex: string) => Buffer.from(hex, "hex");

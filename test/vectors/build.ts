@@ -27,6 +27,17 @@ export interface Vector {
   readonly message: string;
 }
 
+/** A case of invalid.json: a message that breaks exactly one rule, and the §6 reason (and CBOR code) it must get. */
+export interface InvalidCase {
+  readonly name: string;
+  readonly message: string;
+  readonly publicKey: string;
+  readonly alg: "ES256" | "EdDSA";
+  readonly maxSize?: number;
+  readonly reason: string;
+  readonly code: string | null;
+}
+
 export function buildVectors(): Vector[] {
   const out: Vector[] = [];
   for (const input of VECTOR_INPUTS) {

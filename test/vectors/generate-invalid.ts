@@ -22,17 +22,10 @@ import {
   type Alg,
   type CborInput,
 } from "../../firmware/protocol/index.ts";
+import type { InvalidCase } from "./build.ts";
 import { KEYS, DEVICE } from "./inputs.ts";
 
-interface Case {
-  name: string;
-  message: string;
-  publicKey: string;
-  alg: "ES256" | "EdDSA";
-  maxSize?: number;
-  reason: string;
-  code: string | null;
-}
+type Case = { -readonly [K in keyof InvalidCase]: InvalidCase[K] };
 
 const es = fromHex(KEYS.ES256);
 const ed = fromHex(KEYS.EdDSA);
